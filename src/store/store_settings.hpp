@@ -1,0 +1,20 @@
+// Settings of the storage layer: where data lives and which engines hold it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace postino {
+
+enum class MetadataEngine { sqlite };
+enum class BlobCompression { none, zstd };
+
+struct StoreSettings {
+  std::string data_dir;  // absolute; metadata and blobs live below it
+  MetadataEngine metadata = MetadataEngine::sqlite;
+  BlobCompression blob_compression = BlobCompression::zstd;
+  int zstd_level = 3;
+  std::uint32_t sqlite_readers = 4;  // reader connections in the pool
+};
+
+}  // namespace postino
