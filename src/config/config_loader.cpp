@@ -1,0 +1,260 @@
+// Loads postino.toml and conf.d/*.toml into a Config. Relative paths in the
+// file resolve against the folder of the main file, so a data directory can
+// be moved as a whole.
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "common/address.hpp"
+#include "config/config.hpp"
+#include "config/toml_reader.hpp"
+
+namespace postino {
+
+using config_detail::Diagnostics;
+using config_detail::TableReader;
+
+namespace {
+
+const std::vector<StandardListener> kStandardListeners = {
+    {"smtp", Protocol::smtp, 25, TlsMode::starttls},
+    {"lmtp", Protocol::lmtp, 24, TlsMode::none},
+    {"submission", Protocol::submission, 587, TlsMode::starttls},
+    {"submissions", Protocol::submission, 465, TlsMode::implicit},
+    {"pop3", Protocol::pop3, 110, TlsMode::starttls},
+    {"pop3s", Protocol::pop3, 995, TlsMode::implicit},
+    {"imap", Protocol::imap, 143, TlsMode::starttls},
+    {"imaps", Protocol::imap, 993, TlsMode::implicit},
+    {"managesieve", Protocol::managesieve, 4190, TlsMode::starttls},
+    {"https", Protocol::https, 443, TlsMode::implicit},
+};
+
+// Later files override earlier ones key by key; tables merge recursively.
+void merge_into(toml::table& base, toml::table& overlay) {
+  for (auto& [key, node] : overlay) {
+    toml::node* existing = base.get(key);
+    if (existing && existing->is_table() && node.is_table()) {
+      merge_into(*existing->as_table(), *node.as_table());
+    } else {
+      base.insert_or_assign(key, std::move(node));
+    }
+  }
+}
+
+std::optional<toml::table> parse_file(const std::filesystem::path& file, Diagnostics& diagnostics) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    diagnostics.add(file.string(), "cannot read configuration file");
+    return std::nullopt;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return toml::parse(text.str(), file.string());
+  } catch (const toml::parse_error& error) {
+    diagnostics.add(error.source(), std::string(error.description()));
+    return std::nullopt;
+  }
+}
+
+std::string resolve_path(const std::filesystem::path& base_dir, const std::string& value) {
+  if (value.empty()) return value;
+  std::filesystem::path path(value);
+  if (path.is_relative()) path = base_dir / path;
+  path = path.lexically_normal();
+  if (!path.has_filename()) path = path.parent_path();  // "dir/." -> "dir"
+  return path.string();
+}
+
+void read_server(TableReader& t, Config& c, const std::filesystem::path& base_dir) {
+  t.string("hostname", c.server.hostname);
+  if (c.server.hostname.empty()) {
+    t.bad_value("hostname", "is required (the fully qualified name of this node)");
+  } else if (auto host = parse_domain(c.server.hostname, false, true); !host) {
+    t.bad_value("hostname", host.error().message);
+  } else {
+    c.server.hostname = *host;
+  }
+  std::string data_dir = ".";
+  t.string("data_dir", data_dir);
+  c.storage.data_dir = resolve_path(base_dir, data_dir);
+  t.string("pid_file", c.server.pid_file);
+  c.server.pid_file = resolve_path(base_dir, c.server.pid_file);
+  t.integer("io_threads", c.runtime.io_threads, 0, 256);
+  t.integer("blocking_threads", c.runtime.blocking_threads, 1, 256);
+  t.finish();
+}
+
+void read_log(TableReader& t, Config& c) {
+  t.enumeration("level", c.log.level, {{"debug", log::Level::debug}, {"info", log::Level::info},
+                                       {"warn", log::Level::warn}, {"error", log::Level::error}});
+  t.enumeration("target", c.log.target, {{"stderr", log::Target::stderr_stream}, {"syslog", log::Target::syslog_mail}});
+  t.enumeration("format", c.log.format, {{"text", log::Format::text}, {"json", log::Format::json}});
+  t.finish();
+}
+
+void read_tls(TableReader& t, Config& c, const std::filesystem::path& base_dir) {
+  t.string("certificate", c.tls.certificate_file);
+  t.string("key", c.tls.key_file);
+  t.string("ciphers", c.tls.ciphers);
+  c.tls.certificate_file = resolve_path(base_dir, c.tls.certificate_file);
+  c.tls.key_file = resolve_path(base_dir, c.tls.key_file);
+  for (auto& sni : t.table_array("sni")) {
+    SniCertificate cert;
+    sni.string("hostname", cert.hostname);
+    sni.string("certificate", cert.certificate_file);
+    sni.string("key", cert.key_file);
+    if (cert.hostname.empty() || cert.certificate_file.empty() || cert.key_file.empty()) {
+      sni.bad_value("hostname", "each [[tls.sni]] needs hostname, certificate and key");
+    }
+    cert.certificate_file = resolve_path(base_dir, cert.certificate_file);
+    cert.key_file = resolve_path(base_dir, cert.key_file);
+    sni.finish();
+    c.tls.sni.push_back(std::move(cert));
+  }
+  t.finish();
+}
+
+void read_limits(TableReader& t, Config& c) {
+  t.integer("max_connections", c.limits.max_connections, 1, 10'000'000);
+  t.integer("max_connections_per_ip", c.limits.max_connections_per_ip, 1, 10'000'000);
+  t.duration("tls_handshake_timeout", c.limits.tls_handshake_timeout);
+  t.duration("proxy_header_timeout", c.limits.proxy_header_timeout);
+  t.duration("shutdown_grace", c.limits.shutdown_grace);
+  t.finish();
+}
+
+void read_proxy_protocol(TableReader& t, Config& c) {
+  t.string_list("trusted", c.proxy_protocol.trusted_networks);
+  t.finish();
+}
+
+void read_storage(TableReader& t, Config& c) {
+  t.enumeration("metadata", c.storage.metadata, {{"sqlite", MetadataEngine::sqlite}});
+  t.enumeration("blob_compression", c.storage.blob_compression,
+                {{"none", BlobCompression::none}, {"zstd", BlobCompression::zstd}});
+  t.integer("zstd_level", c.storage.zstd_level, 1, 19);
+  t.integer("sqlite_readers", c.storage.sqlite_readers, 1, 64);
+  t.finish();
+}
+
+void read_directory(TableReader& t, Config& c) {
+  t.enumeration("backend", c.directory.backend, {{"internal", DirectoryBackend::internal}});
+  t.enumeration("password_scheme", c.directory.password_scheme,
+                {{"yescrypt", PasswordScheme::yescrypt}, {"argon2id", PasswordScheme::argon2id}});
+  t.size_bytes("default_quota", c.directory.default_quota_bytes);
+  t.finish();
+}
+
+void read_listeners(TableReader& t, Config& c) {
+  for (const auto& name : t.keys()) {
+    auto standard = std::find_if(kStandardListeners.begin(), kStandardListeners.end(),
+                                 [&](const StandardListener& s) { return name == s.name; });
+    auto table = t.table(name);
+    if (standard == kStandardListeners.end()) {
+      t.bad_value(name, "is not a listener name (smtp, lmtp, submission, submissions, pop3, pop3s, imap, imaps, "
+                        "managesieve, https)");
+      continue;
+    }
+    if (!table) continue;
+    ListenerSettings listener;
+    listener.name = name;
+    listener.protocol = standard->protocol;
+    listener.port = standard->port;
+    listener.tls = standard->tls;
+    bool enabled = true;
+    table->boolean("enabled", enabled);
+    table->string("address", listener.address);
+    table->integer("port", listener.port, 1, 65535);
+    table->enumeration("tls", listener.tls,
+                       {{"none", TlsMode::none}, {"starttls", TlsMode::starttls}, {"implicit", TlsMode::implicit}});
+    table->boolean("proxy_protocol", listener.proxy_protocol);
+    table->finish();
+    if (enabled) c.listeners.push_back(std::move(listener));
+  }
+  t.finish();
+}
+
+void check_consistency(Config& c, Diagnostics& diagnostics) {
+  const std::string file = c.file.string();
+  bool needs_tls = std::any_of(c.listeners.begin(), c.listeners.end(),
+                               [](const ListenerSettings& l) { return l.tls != TlsMode::none; });
+  if (needs_tls && (c.tls.certificate_file.empty() || c.tls.key_file.empty())) {
+    diagnostics.add(file, "[tls] certificate and key are required when a listener uses TLS");
+  }
+  for (std::size_t i = 0; i < c.listeners.size(); ++i) {
+    for (std::size_t j = i + 1; j < c.listeners.size(); ++j) {
+      const auto& a = c.listeners[i];
+      const auto& b = c.listeners[j];
+      if (a.port == b.port && a.address == b.address) {
+        diagnostics.add(file, "listeners '" + a.name + "' and '" + b.name + "' both use " + a.address + ":" +
+                                  std::to_string(a.port));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string ConfigDiagnostic::str() const {
+  return line ? file + ":" + std::to_string(line) + ": " + message : file + ": " + message;
+}
+
+const ListenerSettings* Config::listener(const std::string& name) const {
+  for (const auto& l : listeners) {
+    if (l.name == name) return &l;
+  }
+  return nullptr;
+}
+
+const std::vector<StandardListener>& standard_listeners() { return kStandardListeners; }
+
+ConfigLoad load_config(const std::filesystem::path& file) {
+  Diagnostics diagnostics;
+  std::filesystem::path main_file = std::filesystem::absolute(file).lexically_normal();
+  auto root = parse_file(main_file, diagnostics);
+  if (!root) return {nullptr, diagnostics.take()};
+
+  // conf.d drop-ins, merged in name order, each keeping its own file:line.
+  std::filesystem::path drop_in_dir = main_file.parent_path() / "conf.d";
+  std::error_code ec;
+  if (std::filesystem::is_directory(drop_in_dir, ec)) {
+    std::vector<std::filesystem::path> drop_ins;
+    for (const auto& entry : std::filesystem::directory_iterator(drop_in_dir, ec)) {
+      if (entry.path().extension() == ".toml") drop_ins.push_back(entry.path());
+    }
+    std::sort(drop_ins.begin(), drop_ins.end());
+    for (const auto& path : drop_ins) {
+      auto overlay = parse_file(path, diagnostics);
+      if (overlay) merge_into(*root, *overlay);
+    }
+  }
+  if (!diagnostics.empty()) return {nullptr, diagnostics.take()};
+
+  auto config = std::make_shared<Config>();
+  config->file = main_file;
+  const auto base_dir = main_file.parent_path();
+  TableReader top(*root, "", diagnostics);
+  if (auto t = top.table("server")) {
+    read_server(*t, *config, base_dir);
+  } else {
+    diagnostics.add(main_file.string(), "missing [server] section");
+  }
+  if (auto t = top.table("log")) read_log(*t, *config);
+  if (auto t = top.table("tls")) read_tls(*t, *config, base_dir);
+  if (auto t = top.table("limits")) read_limits(*t, *config);
+  if (auto t = top.table("proxy_protocol")) read_proxy_protocol(*t, *config);
+  if (auto t = top.table("storage")) read_storage(*t, *config);
+  if (auto t = top.table("directory")) read_directory(*t, *config);
+  if (auto t = top.table("listeners")) read_listeners(*t, *config);
+  top.finish();
+  if (config->runtime.io_threads == 0) {
+    config->runtime.io_threads = std::max(1u, std::thread::hardware_concurrency());
+  }
+  check_consistency(*config, diagnostics);
+  if (!diagnostics.empty()) return {nullptr, diagnostics.take()};
+  return {std::move(config), {}};
+}
+
+}  // namespace postino

@@ -1,0 +1,65 @@
+// The self-documenting postino.toml written by `postino init`.
+#include <fmt/format.h>
+
+#include "config/config.hpp"
+
+namespace postino {
+
+std::string render_initial_config(const InitialConfig& initial) {
+  std::string out = fmt::format(R"(# Postino configuration, written by `postino init`.
+# Relative paths are relative to this file's folder. Drop-in files in
+# conf.d/*.toml next to this file override settings key by key.
+# `postino config check --config FILE` validates without starting.
+
+[server]
+hostname = "{hostname}"
+data_dir = "."
+pid_file = "postino.pid"
+# io_threads = 0          # 0: one per core
+# blocking_threads = 4    # SQLite, fsync, directory lookups
+
+[log]
+level = "info"            # debug, info, warn, error
+target = "stderr"         # stderr, syslog (facility mail)
+format = "text"           # text, json
+
+[tls]
+certificate = "tls/cert.pem"
+key = "tls/key.pem"
+# [[tls.sni]]
+# hostname = "mail.other.example"
+# certificate = "tls/other.pem"
+# key = "tls/other.key"
+
+[limits]
+max_connections = 10000
+max_connections_per_ip = 100
+tls_handshake_timeout = "30s"
+proxy_header_timeout = "10s"
+shutdown_grace = "30s"
+
+[proxy_protocol]
+# Load balancers allowed to send a PROXY protocol header (CIDR).
+trusted = []
+
+[storage]
+metadata = "sqlite"
+blob_compression = "zstd" # none, zstd
+zstd_level = 3
+
+[directory]
+backend = "internal"
+password_scheme = "yescrypt"  # yescrypt, argon2id
+default_quota = "500M"
+
+)",
+                                fmt::arg("hostname", initial.hostname));
+  for (const auto& listener : standard_listeners()) {
+    const char* tls = listener.tls == TlsMode::implicit ? "implicit" : listener.tls == TlsMode::starttls ? "starttls" : "none";
+    out += fmt::format("[listeners.{}]\naddress = \"{}\"\nport = {}\ntls = \"{}\"\n\n", listener.name,
+                       initial.listen_address, listener.port + initial.port_offset, tls);
+  }
+  return out;
+}
+
+}  // namespace postino
