@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -58,6 +59,11 @@ class BlobStore {
   virtual Result<std::unique_ptr<BlobReader>> open(const BlobId& id) = 0;
   virtual bool exists(const BlobId& id) = 0;
   virtual Status remove(const BlobId& id) = 0;
+  // Removes the blob unless it was written (or deduplicated against) less
+  // than `min_age` ago; true if removed, false if kept, not_found if absent.
+  // Atomic with commit() of the same content in this process, so garbage
+  // collection never deletes a blob a writer has just been handed.
+  virtual Result<bool> remove_if_older(const BlobId& id, std::chrono::seconds min_age) = 0;
   virtual Result<std::vector<BlobId>> list() = 0;
 };
 

@@ -1,0 +1,145 @@
+// The schema history of the SQLite metadata database and the runner that
+// applies it. Append new steps at the end; never edit a released step.
+#include "store/sqlite/migrations.hpp"
+
+#include <array>
+#include <cassert>
+#include <string>
+
+#include "store/unix_time.hpp"
+
+namespace postino::sqlite {
+namespace {
+
+// Conventions: STRICT tables (types enforced); unix seconds in *_at and
+// *_since columns; addresses and domain names stored canonical (lower-case),
+// so plain equality is the lookup. Foreign keys RESTRICT deletes: removing a
+// domain with accounts is refused by the engine even if code forgets to check.
+// accounts.status is TEXT without a CHECK so later states (e.g. 'deleted'
+// with retention) need no table rebuild; the code validates it on read.
+constexpr const char* kSchema1 = R"sql(
+CREATE TABLE domains (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE accounts (
+  id            INTEGER PRIMARY KEY,
+  address       TEXT NOT NULL UNIQUE,
+  domain_id     INTEGER NOT NULL REFERENCES domains(id) ON DELETE RESTRICT,
+  password_hash TEXT NOT NULL,
+  quota_bytes   INTEGER NOT NULL DEFAULT 0 CHECK (quota_bytes >= 0),
+  status        TEXT NOT NULL DEFAULT 'active',
+  created_at    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX accounts_by_domain ON accounts(domain_id, address);
+
+-- One row per (alias, target); position keeps insertion order. domain_id is
+-- the alias address's domain, so a domain with aliases cannot be deleted.
+CREATE TABLE alias_targets (
+  address   TEXT NOT NULL,
+  domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE RESTRICT,
+  target    TEXT NOT NULL,
+  position  INTEGER NOT NULL,
+  PRIMARY KEY (address, target)
+) STRICT, WITHOUT ROWID;
+CREATE UNIQUE INDEX alias_targets_order ON alias_targets(address, position);
+CREATE INDEX alias_targets_by_domain ON alias_targets(domain_id, address);
+CREATE INDEX alias_targets_by_target ON alias_targets(target);
+
+-- Reference counts of content-addressed blobs (blob_index.hpp). zero_since is
+-- when ref_count last reached 0 (NULL while referenced): GC waits a grace
+-- period after it.
+CREATE TABLE blobs (
+  sha256     BLOB PRIMARY KEY CHECK (length(sha256) = 32),
+  size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),
+  ref_count  INTEGER NOT NULL CHECK (ref_count >= 0),
+  zero_since INTEGER,
+  created_at INTEGER NOT NULL,
+  CHECK ((ref_count = 0) = (zero_since IS NOT NULL))
+) STRICT, WITHOUT ROWID;
+CREATE INDEX blobs_unreferenced ON blobs(zero_since) WHERE ref_count = 0;
+)sql";
+
+constexpr std::array kMigrations{
+    Migration{1, "directory tables and blob reference counts", kSchema1},
+};
+
+constexpr const char* kCreateVersionTable = R"sql(
+CREATE TABLE IF NOT EXISTS schema_version (
+  version     INTEGER PRIMARY KEY,
+  description TEXT NOT NULL,
+  applied_at  INTEGER NOT NULL
+) STRICT;
+)sql";
+
+Error with_context(const Migration& step, Error error) {
+  error.message = "migration " + std::to_string(step.version) + " (" + step.description + "): " + error.message;
+  return error;
+}
+
+// One step in one transaction; re-reads the version inside it so a step
+// another process applied meanwhile is skipped. Returns the version after.
+Result<int> apply_one(Connection& db, const Migration& step) {
+  if (auto s = db.exec("BEGIN IMMEDIATE"); !s) return s.take_error();
+  auto body = [&]() -> Result<int> {
+    if (auto s = db.exec(kCreateVersionTable); !s) return s.take_error();
+    auto current = read_schema_version(db);
+    if (!current || *current >= step.version) return current;
+    if (auto s = db.exec(step.sql); !s) return with_context(step, s.take_error());
+    auto insert = db.prepare("INSERT INTO schema_version (version, description, applied_at) VALUES (?1, ?2, ?3)");
+    if (!insert) return insert.take_error();
+    insert->bind_int64(1, step.version).bind_text(2, step.description).bind_int64(3, unix_now_seconds());
+    if (auto s = insert->run(); !s) return s.take_error();
+    return step.version;
+  };
+  auto version = body();
+  if (!version) {
+    (void)db.exec("ROLLBACK");
+    return version;
+  }
+  if (auto s = db.exec("COMMIT"); !s) {
+    (void)db.exec("ROLLBACK");
+    return s.take_error();
+  }
+  return version;
+}
+
+}  // namespace
+
+std::span<const Migration> builtin_migrations() { return kMigrations; }
+
+Result<int> read_schema_version(Connection& db) {
+  auto exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'");
+  if (!exists) return exists.take_error();
+  auto row = exists->step();
+  if (!row) return row.take_error();
+  if (!*row) return 0;
+  auto max = db.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
+  if (!max) return max.take_error();
+  auto has = max->step();
+  if (!has) return has.take_error();
+  return static_cast<int>(max->column_int64(0));
+}
+
+Result<int> apply_migrations(Connection& db, std::span<const Migration> steps) {
+  for (std::size_t i = 0; i < steps.size(); ++i) assert(steps[i].version == static_cast<int>(i) + 1);
+  auto current = read_schema_version(db);
+  if (!current) return current;
+  int newest = static_cast<int>(steps.size());
+  if (*current > newest) {
+    return make_error(Errc::unsupported, "metadata schema version " + std::to_string(*current) +
+                                             " is newer than this build supports (" + std::to_string(newest) + ")");
+  }
+  int version = *current;
+  for (const Migration& step : steps) {
+    if (step.version <= version) continue;
+    auto applied = apply_one(db, step);
+    if (!applied) return applied;
+    version = *applied;
+  }
+  return version;
+}
+
+}  // namespace postino::sqlite

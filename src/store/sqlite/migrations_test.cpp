@@ -1,0 +1,89 @@
+// Migrations: fresh open, idempotent reopen, ordered steps, rollback of a
+// failed step, refusal of a database newer than the build.
+#include "store/sqlite/migrations.hpp"
+
+#include <gtest/gtest.h>
+
+#include "store/metadata_store.hpp"
+#include "store/test_temp_dir.hpp"
+
+namespace postino::sqlite {
+namespace {
+
+Connection open_db(const std::string& path) {
+  auto db = Connection::open(path, OpenMode::read_write_create, 1000);
+  EXPECT_TRUE(db.ok());
+  return std::move(*db);
+}
+
+bool has_table(Connection& db, const std::string& name) {
+  auto q = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+  EXPECT_TRUE(q.ok());
+  q->bind_text(1, name);
+  auto row = q->step();
+  return row.ok() && *row;
+}
+
+std::int64_t count_rows(Connection& db, const std::string& table) {
+  auto q = db.prepare("SELECT count(*) FROM " + table);
+  EXPECT_TRUE(q.ok());
+  EXPECT_TRUE(*q->step());
+  return q->column_int64(0);
+}
+
+TEST(Migrations, FreshStoreIsMigratedAndReopenIsIdempotent) {
+  testing::TempDir dir;
+  StoreSettings settings{.data_dir = dir.path()};
+  const int newest = static_cast<int>(builtin_migrations().size());
+  {
+    auto store = open_metadata_store(settings);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_EQ((*store)->schema_version(), newest);
+    ASSERT_TRUE((*store)->directory().add_domain("example.test").ok());
+  }
+  {
+    auto store = open_metadata_store(settings);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_EQ((*store)->schema_version(), newest);
+    EXPECT_TRUE((*store)->directory().find_domain("example.test").ok());
+  }
+  Connection db = open_db(dir.path() + "/metadata/postino.sqlite");
+  EXPECT_EQ(count_rows(db, "schema_version"), newest);
+  for (const char* table : {"domains", "accounts", "alias_targets", "blobs"}) EXPECT_TRUE(has_table(db, table)) << table;
+}
+
+TEST(Migrations, StepsApplyInOrderAndAFailedStepRollsBack) {
+  testing::TempDir dir;
+  Connection db = open_db(dir.path() + "/m.sqlite");
+  const Migration broken[] = {
+      {1, "a", "CREATE TABLE a (x INTEGER)"},
+      {2, "b needs a", "CREATE TABLE b (x INTEGER); INSERT INTO b SELECT x FROM a"},
+      {3, "half a step", "CREATE TABLE c (x INTEGER); THIS IS NOT SQL"},
+  };
+  auto version = apply_migrations(db, broken);
+  ASSERT_FALSE(version.ok());
+  EXPECT_NE(version.error().message.find("migration 3"), std::string::npos) << version.error().message;
+  EXPECT_EQ(*read_schema_version(db), 2);
+  EXPECT_TRUE(has_table(db, "b"));
+  EXPECT_FALSE(has_table(db, "c"));  // the DDL before the error was rolled back
+
+  const Migration fixed[] = {broken[0], broken[1], {3, "c", "CREATE TABLE c (x INTEGER)"}};
+  version = apply_migrations(db, fixed);
+  ASSERT_TRUE(version.ok()) << version.error().message;
+  EXPECT_EQ(*version, 3);
+  EXPECT_EQ(*apply_migrations(db, fixed), 3);  // nothing left to do
+  EXPECT_EQ(count_rows(db, "schema_version"), 3);
+}
+
+TEST(Migrations, RefusesADatabaseNewerThanTheBuild) {
+  testing::TempDir dir;
+  Connection db = open_db(dir.path() + "/m.sqlite");
+  const Migration two[] = {{1, "a", "CREATE TABLE a (x INTEGER)"}, {2, "b", "CREATE TABLE b (x INTEGER)"}};
+  ASSERT_TRUE(apply_migrations(db, two).ok());
+  auto version = apply_migrations(db, std::span<const Migration>(two, 1));
+  ASSERT_FALSE(version.ok());
+  EXPECT_EQ(version.error().code, Errc::unsupported);
+}
+
+}  // namespace
+}  // namespace postino::sqlite
