@@ -14,9 +14,12 @@ constexpr const char* kAccountColumns =
     "SELECT id, address, domain_id, password_hash, quota_bytes, status, created_at FROM accounts ";
 
 // The domain of a canonical address: what follows the last '@'.
-Result<std::string> domain_of(const std::string& address) {
+// An alias may be "@domain" (catch-all); an account never.
+enum class AddressUse { account, alias };
+
+Result<std::string> domain_of(const std::string& address, AddressUse use = AddressUse::account) {
   auto at = address.rfind('@');
-  if (at == std::string::npos || at == 0 || at + 1 == address.size()) {
+  if (at == std::string::npos || (at == 0 && use == AddressUse::account) || at + 1 == address.size()) {
     return make_error(Errc::invalid_argument, "'" + address + "' is not an address (local@domain)");
   }
   return address.substr(at + 1);
@@ -282,7 +285,7 @@ Status SqliteDirectoryStore::set_status(const std::string& address, AccountStatu
 
 Result<AliasRecord> SqliteDirectoryStore::add_alias_targets(const std::string& address,
                                                             const std::vector<std::string>& targets) {
-  auto domain_name = domain_of(address);
+  auto domain_name = domain_of(address, AddressUse::alias);
   if (!domain_name) return domain_name.take_error();
   if (targets.empty()) return make_error(Errc::invalid_argument, "an alias needs at least one target");
   for (const auto& target : targets) {

@@ -1,0 +1,186 @@
+// `postino user add|list|show|del|passwd|set-quota|disable|enable|auth-test`:
+// mail accounts of the internal directory.
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_context.hpp"
+#include "cli/commands.hpp"
+#include "cli/password_input.hpp"
+#include "common/units.hpp"
+#include "directory/directory.hpp"
+#include "directory/directory_admin.hpp"
+
+namespace postino::cli {
+namespace {
+
+struct UserOptions {
+  std::string address;
+  std::string domain;
+  std::string quota;
+  bool password_stdin = false;
+};
+
+Record user_record(const UserView& user) {
+  return {{"address", user.address},
+          {"quota", format_size_bytes(user.quota_bytes)},
+          {"quota_bytes", static_cast<std::int64_t>(user.quota_bytes)},
+          {"status", std::string(account_status_name(user.status))},
+          {"password_scheme", user.password_scheme},
+          {"created", format_unix_time(user.created_at)}};
+}
+
+// The password from stdin, or a generated one that `announce` reports.
+Result<std::string> obtain_password(bool from_stdin, bool& generated) {
+  generated = !from_stdin;
+  if (from_stdin) return read_password_stdin();
+  return generate_password();
+}
+
+void add_password_flag(CLI::App* cmd, UserOptions& options) {
+  cmd->add_flag("--password-stdin", options.password_stdin,
+                "read the password from stdin (default: generate one and print it)");
+}
+
+}  // namespace
+
+void register_user(CLI::App& app, CliContext& context, int& exit_code) {
+  auto* cmd = app.add_subcommand("user", "mail accounts");
+  cmd->require_subcommand(1);
+  auto options = std::make_shared<UserOptions>();
+
+  auto* add = cmd->add_subcommand("add", "create an account");
+  add->add_option("ADDRESS", options->address, "user@domain (the domain must be hosted)")->required();
+  add->add_option("--quota", options->quota, "mailbox quota, e.g. 500M or 10G (default from the config)");
+  add_password_flag(add, *options);
+  add->callback([&context, &exit_code, options] {
+    exit_code = with_admin(context, [&](DirectoryAdmin& admin) -> Status {
+      std::optional<std::uint64_t> quota;
+      if (!options->quota.empty()) {
+        auto parsed = parse_size_bytes(options->quota);
+        if (!parsed) return parsed.take_error();
+        quota = *parsed;
+      }
+      bool generated = false;
+      auto password = obtain_password(options->password_stdin, generated);
+      if (!password) return password.take_error();
+      auto done = admin.add_user(options->address, *password, quota);
+      if (!done) return done.take_error();
+      if (generated) {
+        context.out().record({{"message", *done}, {"password", *password}});
+      } else {
+        context.out().done(*done);
+      }
+      return {};
+    });
+  });
+
+  auto* list = cmd->add_subcommand("list", "list accounts, of all domains or one");
+  list->add_option("DOMAIN", options->domain, "only this domain");
+  list->callback([&context, &exit_code, options] {
+    exit_code = with_admin(context, [&](DirectoryAdmin& admin) -> Status {
+      std::optional<std::string_view> domain;
+      if (!options->domain.empty()) domain = options->domain;
+      auto users = admin.list_users(domain);
+      if (!users) return users.take_error();
+      std::vector<Record> rows;
+      for (const auto& user : *users) rows.push_back(user_record(user));
+      context.out().table({"address", "quota", "status"}, rows);
+      return {};
+    });
+  });
+
+  auto* show = cmd->add_subcommand("show", "show one account");
+  show->add_option("ADDRESS", options->address, "user@domain")->required();
+  show->callback([&context, &exit_code, options] {
+    exit_code = with_admin(context, [&](DirectoryAdmin& admin) -> Status {
+      auto user = admin.show_user(options->address);
+      if (!user) return user.take_error();
+      context.out().record(user_record(*user));
+      return {};
+    });
+  });
+
+  auto* del = cmd->add_subcommand("del", "delete an account");
+  del->add_option("ADDRESS", options->address, "user@domain")->required();
+  del->callback([&context, &exit_code, options] {
+    exit_code = with_admin(context, [&](DirectoryAdmin& admin) -> Status {
+      auto done = admin.delete_user(options->address);
+      if (!done) return done.take_error();
+      context.out().done(*done);
+      return {};
+    });
+  });
+
+  auto* passwd = cmd->add_subcommand("passwd", "set an account's password");
+  passwd->add_option("ADDRESS", options->address, "user@domain")->required();
+  add_password_flag(passwd, *options);
+  passwd->callback([&context, &exit_code, options] {
+    exit_code = with_admin(context, [&](DirectoryAdmin& admin) -> Status {
+      bool generated = false;
+      auto password = obtain_password(options->password_stdin, generated);
+      if (!password) return password.take_error();
+      auto done = admin.set_password(options->address, *password);
+      if (!done) return done.take_error();
+      if (generated) {
+        context.out().record({{"message", *done}, {"password", *password}});
+      } else {
+        context.out().done(*done);
+      }
+      return {};
+    });
+  });
+
+  auto* set_quota = cmd->add_subcommand("set-quota", "set an account's mailbox quota");
+  set_quota->add_option("ADDRESS", options->address, "user@domain")->required();
+  set_quota->add_option("SIZE", options->quota, "e.g. 500M, 10G")->required();
+  set_quota->callback([&context, &exit_code, options] {
+    exit_code = with_admin(context, [&](DirectoryAdmin& admin) -> Status {
+      auto quota = parse_size_bytes(options->quota);
+      if (!quota) return quota.take_error();
+      auto done = admin.set_quota(options->address, *quota);
+      if (!done) return done.take_error();
+      context.out().done(*done);
+      return {};
+    });
+  });
+
+  for (auto [verb, status, help] : {std::tuple{"disable", AccountStatus::disabled, "refuse logins and mail for an account"},
+                                    std::tuple{"enable", AccountStatus::active, "re-activate a disabled account"}}) {
+    auto* sub = cmd->add_subcommand(verb, help);
+    sub->add_option("ADDRESS", options->address, "user@domain")->required();
+    sub->callback([&context, &exit_code, options, status = status] {
+      exit_code = with_admin(context, [&](DirectoryAdmin& admin) -> Status {
+        auto done = admin.set_status(options->address, status);
+        if (!done) return done.take_error();
+        context.out().done(*done);
+        return {};
+      });
+    });
+  }
+
+  // Like `doveadm auth test`: checks a password through the same path the
+  // protocols use. Exit 0 when it authenticates, 1 otherwise.
+  auto* auth_test = cmd->add_subcommand("auth-test", "check a password (read from stdin) as a login would");
+  auth_test->add_option("ADDRESS", options->address, "user@domain")->required();
+  auth_test->callback([&context, &exit_code, options] {
+    auto directory = context.directory();
+    if (!directory) {
+      exit_code = context.out().fail(directory.error());
+      return;
+    }
+    auto password = read_password_stdin();
+    if (!password) {
+      exit_code = context.out().fail(password.error());
+      return;
+    }
+    auto account = (*directory)->authenticate(options->address, *password);
+    if (!account) {
+      exit_code = context.out().fail(account.error().code == Errc::disabled
+                                         ? make_error(Errc::disabled, "account is disabled")
+                                         : make_error(Errc::permission_denied, "authentication failed"));
+      return;
+    }
+    context.out().record({{"result", std::string("authenticated")}, {"address", account->address}});
+  });
+}
+
+}  // namespace postino::cli

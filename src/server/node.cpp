@@ -1,0 +1,197 @@
+// The serving node: builds the services from a Config snapshot, opens every
+// enabled listener, announces readiness, then waits for signals. Stop order:
+// listeners stop accepting and drain (shutdown_grace), then the I/O threads
+// end, then stores close.
+#include "server/node.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+
+#include "config/config.hpp"
+#include "runtime/cidr.hpp"
+#include "runtime/connection_limiter.hpp"
+#include "runtime/io_pool.hpp"
+#include "runtime/listener.hpp"
+#include "runtime/signals.hpp"
+#include "runtime/snapshot.hpp"
+#include "runtime/tls_context.hpp"
+#include "server/unavailable_handler.hpp"
+#include "store/metadata_store.hpp"
+
+namespace postino {
+namespace {
+
+namespace asio = boost::asio;
+
+void print_diagnostics(const std::vector<ConfigDiagnostic>& diagnostics) {
+  for (const auto& d : diagnostics) std::cerr << d.str() << "\n";
+}
+
+bool needs_tls(const Config& config) {
+  for (const auto& l : config.listeners) {
+    if (l.tls != TlsMode::none) return true;
+  }
+  return false;
+}
+
+class PidFile {
+ public:
+  explicit PidFile(std::string path) : path_(std::move(path)) {}
+  ~PidFile() {
+    if (written_) ::unlink(path_.c_str());
+  }
+  Status write() {
+    if (path_.empty()) return {};
+    std::string text = std::to_string(::getpid()) + "\n";
+    int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+      if (fd >= 0) ::close(fd);
+      return make_error(Errc::io_error, "cannot write pid file " + path_);
+    }
+    ::close(fd);
+    written_ = true;
+    return {};
+  }
+
+ private:
+  std::string path_;
+  bool written_ = false;
+};
+
+class Node {
+ public:
+  explicit Node(std::shared_ptr<const Config> config)
+      : config_(std::move(config)), io_(config_->runtime.io_threads), limiter_(config_->limits) {}
+
+  int run() {
+    const Config& config = *config_;
+    log::info("server_starting", {{"config", config.file.string()}, {"hostname", config.server.hostname},
+                                  {"io_threads", config.runtime.io_threads}});
+    if (auto s = open_storage(); !s) return fail(s.error());
+    if (needs_tls(config)) {
+      auto tls = runtime::TlsContexts::load(config.tls);
+      if (!tls) return fail(tls.error());
+      tls_.set(std::move(*tls));
+    }
+    auto trusted = runtime::CidrList::parse(config.proxy_protocol.trusted_networks);
+    if (!trusted) return fail(make_error(Errc::invalid_argument, "proxy_protocol.trusted: " + trusted.error().message));
+
+    unavailable_ = std::make_unique<UnavailableHandler>(config.server.hostname);
+    for (const auto& settings : config.listeners) {
+      runtime::ListenerServices services{io_, limiter_, tls_, config.limits, *trusted};
+      auto listener = std::make_unique<runtime::Listener>(settings, handler_for(settings.protocol), services);
+      if (auto s = listener->open(); !s) return fail(s.error());
+      listeners_.push_back(std::move(listener));
+    }
+    io_.start();
+    for (auto& listener : listeners_) {
+      listener->start();
+      log::info("listener_started", {{"listener", listener->settings().name},
+                                     {"address", listener->settings().address},
+                                     {"port", static_cast<unsigned>(listener->port())}});
+    }
+    PidFile pid_file(config.server.pid_file);
+    if (auto s = pid_file.write(); !s) log::warn("pid_file_failed", {{"error", s.error().message}});
+
+    asio::io_context control;
+    runtime::Signals signals(control.get_executor());
+    // Readiness for scripts: every listener is accepting from here on.
+    std::cout << "ready" << std::endl;
+    log::info("server_ready", {{"listeners", static_cast<std::uint64_t>(listeners_.size())}});
+
+    auto done = asio::co_spawn(control, control_loop(signals), asio::use_future);
+    control.run();
+    done.get();
+    io_.stop();
+    io_.join();
+    listeners_.clear();
+    log::info("server_stopped");
+    return 0;
+  }
+
+ private:
+  Status open_storage() {
+    auto blobs = open_blob_store(config_->storage);
+    if (!blobs) return blobs.take_error();
+    blobs_ = std::move(*blobs);
+    auto metadata = open_metadata_store(config_->storage);
+    if (!metadata) return metadata.take_error();
+    metadata_ = std::move(*metadata);
+    return {};
+  }
+
+  runtime::ConnectionHandler& handler_for(Protocol) { return *unavailable_; }
+
+  asio::awaitable<void> control_loop(runtime::Signals& signals) {
+    co_await signals.run(std::bind(&Node::reload, this));
+    log::info("server_stopping", {{"grace", std::to_string(config_->limits.shutdown_grace.count()) + "ms"}});
+    std::vector<runtime::Listener*> listeners;
+    for (auto& l : listeners_) listeners.push_back(l.get());
+    co_await runtime::stop_listeners(listeners, config_->limits.shutdown_grace);
+  }
+
+  // SIGHUP: a new config snapshot and new TLS contexts for new sessions.
+  // Listener addresses and storage paths need a restart.
+  asio::awaitable<void> reload() {
+    auto load = load_config(config_->file);
+    if (!load.config) {
+      for (const auto& d : load.diagnostics) log::error("config_reload_failed", {{"problem", d.str()}});
+      co_return;
+    }
+    std::shared_ptr<const runtime::TlsContexts> tls;
+    if (needs_tls(*load.config)) {
+      auto loaded = runtime::TlsContexts::load(load.config->tls);
+      if (!loaded) {
+        log::error("config_reload_failed", {{"problem", loaded.error().message}});
+        co_return;
+      }
+      tls = std::move(*loaded);
+    }
+    if (load.config->listeners.size() != config_->listeners.size()) {
+      log::warn("config_reload_partial", {{"reason", "listener changes take effect at restart"}});
+    }
+    tls_.set(std::move(tls));
+    limiter_.update(load.config->limits);
+    log::configure(load.config->log);
+    config_ = std::move(load.config);
+    log::info("config_reloaded", {{"config", config_->file.string()},
+                                  {"sni_certificates", static_cast<std::uint64_t>(tls_.get() ? tls_.get()->sni_count() : 0)}});
+  }
+
+  int fail(const Error& error) {
+    log::error("server_start_failed", {{"error", error.message}});
+    std::cerr << "postino: " << error.message << "\n";
+    return 1;
+  }
+
+  std::shared_ptr<const Config> config_;
+  runtime::IoPool io_;
+  runtime::ConnectionLimiter limiter_;
+  runtime::Snapshot<runtime::TlsContexts> tls_;
+  std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<MetadataStore> metadata_;
+  std::unique_ptr<UnavailableHandler> unavailable_;
+  std::vector<std::unique_ptr<runtime::Listener>> listeners_;
+};
+
+}  // namespace
+
+int serve(const std::filesystem::path& config_file) {
+  auto load = load_config(config_file);
+  if (!load.config) {
+    print_diagnostics(load.diagnostics);
+    return 1;
+  }
+  log::configure(load.config->log);
+  Node node(load.config);
+  return node.run();
+}
+
+}  // namespace postino
