@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   using namespace postino::cli;
   CLI::App app{"Postino: one mail platform (SMTP, IMAP, POP3, directory, queue)", "postino"};
   app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand: `postino serve --config F`
   app.set_version_flag("--version", std::string("postino ") + POSTINO_VERSION);
   GlobalOptions options;
   app.add_option("-c,--config", options.config_path, "configuration file (default: $POSTINO_CONFIG)");

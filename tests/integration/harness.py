@@ -53,11 +53,14 @@ class Node:
                              capture_output=True, text=True, timeout=120)
         if out.returncode != 0:
             raise RuntimeError("postino init failed: " + out.stderr)
+        self.pick_ports()
+        if self.extra_config:
+            self.write_drop_in("60-test.toml", self.extra_config)
+
+    def pick_ports(self):
         self.ports = {name: free_port() for name in LISTENERS}
         self.write_drop_in("50-test-ports.toml", "".join(
             f"[listeners.{name}]\nport = {port}\n\n" for name, port in self.ports.items()))
-        if self.extra_config:
-            self.write_drop_in("60-test.toml", self.extra_config)
 
     def write_drop_in(self, name, text):
         os.makedirs(os.path.join(self.dir, "conf.d"), exist_ok=True)
@@ -73,7 +76,20 @@ class Node:
             raise RuntimeError(f"user add failed: {out.stderr}")
 
     # -- process -----------------------------------------------------------
-    def start(self):
+    def start(self, attempts=3):
+        """Starts `postino serve`; a free port taken meanwhile by another
+        process (an ephemeral client port) is re-picked and retried."""
+        for attempt in range(attempts):
+            log_offset = len(self.server_log())
+            try:
+                return self.start_once()
+            except RuntimeError:
+                fresh = self.server_log()[log_offset:]
+                if attempt + 1 == attempts or "Address already in use" not in fresh:
+                    raise
+                self.pick_ports()
+
+    def start_once(self):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([POSTINO, "serve", "--config", self.config],
                                      stdout=subprocess.PIPE, stderr=self.log)

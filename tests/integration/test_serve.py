@@ -110,8 +110,7 @@ class ServeTest(unittest.TestCase):
             self.assertNotEqual(before, after)
 
             # a broken config on reload is reported and the old one kept
-            with open(node.config, "a") as f:
-                f.write("\n[limits]\nnonsense = 1\n")
+            node.write_drop_in("90-broken.toml", "[limits]\nnonsense = 1\n")
             node.send_signal(signal.SIGHUP)
             self.assertTrue(node.wait_for_log("config_reload_failed"), node.server_log())
             self.assertIn("unknown setting 'limits.nonsense'", node.server_log())
@@ -154,7 +153,10 @@ class LimitsTest(unittest.TestCase):
             with socket.create_connection(("127.0.0.1", node.ports["lmtp"]), timeout=30) as s:
                 self.assertTrue(recv_line(s).startswith("421 4.7.0"))
             # a closed session frees its place
-            held.pop().sendall(b"QUIT\r\n")
+            quitter = held.pop()
+            quitter.sendall(b"QUIT\r\n")
+            recv_line(quitter)
+            quitter.close()
             deadline = time.monotonic() + 30
             while True:
                 with socket.create_connection(("127.0.0.1", node.ports["smtp"]), timeout=30) as s:
