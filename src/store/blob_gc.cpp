@@ -1,7 +1,8 @@
 // collect_garbage: two passes. Order matters: the row is deleted before the
 // file (a crash in between leaves an orphan file, which the second pass
 // removes), and files are listed before rows are read (a blob committed and
-// referenced meanwhile is then seen as referenced, not as an orphan).
+// referenced meanwhile is then seen as referenced, not as an orphan). Ids in
+// `also_live` are skipped by both passes; a zero row of one keeps its row.
 #include "store/blob_gc.hpp"
 
 #include <algorithm>
@@ -24,13 +25,21 @@ Result<FileOutcome> remove_old_file(BlobStore& blobs, const BlobId& id, std::chr
 
 }  // namespace
 
-Result<GcReport> collect_garbage(MetadataStore& metadata, BlobStore& blobs, std::chrono::seconds min_age) {
+Result<GcReport> collect_garbage(MetadataStore& metadata, BlobStore& blobs, std::chrono::seconds min_age,
+                                 const std::vector<BlobId>& also_live) {
   GcReport report;
   BlobIndex& index = metadata.blobs();
+  std::vector<BlobId> live = also_live;
+  std::sort(live.begin(), live.end());
+  auto is_live = [&](const BlobId& id) { return std::binary_search(live.begin(), live.end(), id); };
 
   auto unreferenced = index.unreferenced(min_age.count());
   if (!unreferenced) return unreferenced.take_error();
   for (const BlobId& id : *unreferenced) {
+    if (is_live(id)) {
+      ++report.kept_live;
+      continue;
+    }
     auto forgotten = index.forget_if_unreferenced(id);
     if (!forgotten) return forgotten.take_error();
     if (!*forgotten) continue;  // referenced again meanwhile
@@ -49,6 +58,10 @@ Result<GcReport> collect_garbage(MetadataStore& metadata, BlobStore& blobs, std:
   std::vector<BlobId> orphans;
   std::set_difference(files->begin(), files->end(), known->begin(), known->end(), std::back_inserter(orphans));
   for (const BlobId& id : orphans) {
+    if (is_live(id)) {
+      ++report.kept_live;
+      continue;
+    }
     auto outcome = remove_old_file(blobs, id, min_age);
     if (!outcome) return outcome.take_error();
     if (*outcome == FileOutcome::removed) ++report.orphans_removed;

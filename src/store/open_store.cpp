@@ -1,9 +1,11 @@
-// Engine selection: builds the configured metadata engine and blob store
-// under settings.data_dir (<data_dir>/metadata/postino.sqlite, <data_dir>/blobs).
+// Engine selection: builds the configured metadata engine, the queue and the
+// blob store under settings.data_dir (<data_dir>/metadata/postino.sqlite,
+// <data_dir>/queue/queue.sqlite, <data_dir>/blobs).
 #include "store/fs/fs_blob_store.hpp"
 #include "store/fs/posix_file.hpp"
 #include "store/metadata_store.hpp"
 #include "store/sqlite/sqlite_metadata_store.hpp"
+#include "store/sqlite/sqlite_queue_store.hpp"
 
 namespace postino {
 namespace {
@@ -27,6 +29,17 @@ Result<std::unique_ptr<MetadataStore>> open_metadata_store(const StoreSettings& 
     }
   }
   return make_error(Errc::unsupported, "unknown metadata engine");
+}
+
+// Always SQLite on local disk: the queue is this node's, whatever engine
+// holds the shared metadata.
+Result<std::unique_ptr<QueueStore>> open_queue_store(const StoreSettings& settings) {
+  if (auto s = check_data_dir(settings); !s) return s.take_error();
+  std::string dir = settings.data_dir + "/queue";
+  if (auto made = posix::make_dir(dir); !made) return made.take_error();
+  auto store = sqlite::SqliteQueueStore::open(dir + "/queue.sqlite", settings.sqlite_readers);
+  if (!store) return store.take_error();
+  return std::unique_ptr<QueueStore>(std::move(*store));
 }
 
 Result<std::unique_ptr<BlobStore>> open_blob_store(const StoreSettings& settings) {

@@ -1,5 +1,6 @@
 // The schema history of the SQLite metadata database and the runner that
-// applies it. Append new steps at the end; never edit a released step.
+// applies it (to this list or another database's, see queue_migrations.cpp).
+// Append new steps at the end; never edit a released step.
 #include "store/sqlite/migrations.hpp"
 
 #include <array>
@@ -62,8 +63,96 @@ CREATE TABLE blobs (
 CREATE INDEX blobs_unreferenced ON blobs(zero_since) WHERE ref_count = 0;
 )sql";
 
+// Message store (mailbox_store.hpp). Counters (mailboxes.uid_next,
+// highest_modseq, message_count, size_bytes; account_usage; blobs.ref_count)
+// rise in code, in the same transaction as the message row they count
+// (SqliteMailboxStore), and fall in the triggers below when a message row
+// goes, however it goes: an expunge, or a cascade from deleting its mailbox
+// or account. So a move is an insert plus a delete, and no code path can
+// leak a blob reference or quota.
+// System flags are a bit set (kSeen 1, kAnswered 2, kFlagged 4, kDeleted 8,
+// kDraft 16; see sqlite_mailbox_store.cpp); keywords have their own table so
+// SEARCH KEYWORD is an index lookup. CONDSTORE/QRESYNC add an expunge log later.
+constexpr const char* kSchema2 = R"sql(
+CREATE TABLE mailboxes (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id     INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name           TEXT NOT NULL CHECK (name <> ''),
+  uid_validity   INTEGER NOT NULL CHECK (uid_validity BETWEEN 1 AND 4294967295),
+  uid_next       INTEGER NOT NULL DEFAULT 1 CHECK (uid_next BETWEEN 1 AND 4294967296),
+  highest_modseq INTEGER NOT NULL DEFAULT 0 CHECK (highest_modseq >= 0),
+  special_use    TEXT NOT NULL DEFAULT '',
+  message_count  INTEGER NOT NULL DEFAULT 0 CHECK (message_count >= 0),
+  size_bytes     INTEGER NOT NULL DEFAULT 0 CHECK (size_bytes >= 0),
+  created_at     INTEGER NOT NULL,
+  UNIQUE (account_id, name)
+) STRICT;
+-- New UIDVALIDITY values are max + 1 at least (distinct, never reused).
+CREATE INDEX mailboxes_by_uid_validity ON mailboxes(uid_validity);
+
+CREATE TABLE messages (
+  mailbox_id    INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid           INTEGER NOT NULL CHECK (uid BETWEEN 1 AND 4294967295),
+  blob_sha256   BLOB NOT NULL CHECK (length(blob_sha256) = 32),
+  header_prefix BLOB NOT NULL,
+  size_bytes    INTEGER NOT NULL CHECK (size_bytes >= 0),
+  internal_date INTEGER NOT NULL,
+  modseq        INTEGER NOT NULL CHECK (modseq >= 1),
+  system_flags  INTEGER NOT NULL DEFAULT 0 CHECK (system_flags BETWEEN 0 AND 31),
+  PRIMARY KEY (mailbox_id, uid)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE message_keywords (
+  mailbox_id INTEGER NOT NULL,
+  uid        INTEGER NOT NULL,
+  keyword    TEXT NOT NULL CHECK (keyword <> ''),
+  PRIMARY KEY (mailbox_id, uid, keyword),
+  FOREIGN KEY (mailbox_id, uid) REFERENCES messages(mailbox_id, uid) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+
+-- Created with the account's first message; the quota check reads it.
+CREATE TABLE account_usage (
+  account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+  bytes      INTEGER NOT NULL DEFAULT 0 CHECK (bytes >= 0),
+  messages   INTEGER NOT NULL DEFAULT 0 CHECK (messages >= 0)
+) STRICT;
+
+-- Idempotent delivery: one row per (account, queue id + recipient) key.
+-- mailbox_id/uid say where it went (informational: no foreign key, the
+-- message may be expunged since). delivered_at lets a later job prune rows
+-- older than the queue's maximum lifetime.
+CREATE TABLE deliveries (
+  account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  delivery_key TEXT NOT NULL,
+  mailbox_id   INTEGER NOT NULL,
+  uid          INTEGER NOT NULL,
+  delivered_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, delivery_key)
+) STRICT, WITHOUT ROWID;
+
+-- SQLite deletes the parent row before cascading to its children, so when a
+-- mailbox goes its messages no longer find it: the mailbox's own trigger
+-- then takes its totals off the account, and the message trigger only
+-- releases the blob.
+CREATE TRIGGER messages_release AFTER DELETE ON messages BEGIN
+  UPDATE blobs SET ref_count = ref_count - 1,
+                   zero_since = CASE WHEN ref_count = 1 THEN CAST(strftime('%s', 'now') AS INTEGER) ELSE NULL END
+   WHERE sha256 = old.blob_sha256;
+  UPDATE account_usage SET bytes = bytes - old.size_bytes, messages = messages - 1
+   WHERE account_id = (SELECT account_id FROM mailboxes WHERE id = old.mailbox_id);
+  UPDATE mailboxes SET message_count = message_count - 1, size_bytes = size_bytes - old.size_bytes
+   WHERE id = old.mailbox_id;
+END;
+
+CREATE TRIGGER mailboxes_release AFTER DELETE ON mailboxes BEGIN
+  UPDATE account_usage SET bytes = bytes - old.size_bytes, messages = messages - old.message_count
+   WHERE account_id = old.account_id;
+END;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "directory tables and blob reference counts", kSchema1},
+    Migration{2, "mailboxes, messages, quota usage and delivery keys", kSchema2},
 };
 
 constexpr const char* kCreateVersionTable = R"sql(
@@ -129,7 +218,7 @@ Result<int> apply_migrations(Connection& db, std::span<const Migration> steps) {
   if (!current) return current;
   int newest = static_cast<int>(steps.size());
   if (*current > newest) {
-    return make_error(Errc::unsupported, "metadata schema version " + std::to_string(*current) +
+    return make_error(Errc::unsupported, "schema version " + std::to_string(*current) +
                                              " is newer than this build supports (" + std::to_string(newest) + ")");
   }
   int version = *current;

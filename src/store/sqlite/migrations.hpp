@@ -1,7 +1,7 @@
-// Versioned schema migrations for the SQLite metadata database. Each step
-// runs in its own BEGIN IMMEDIATE transaction together with its row in
-// schema_version, so a crash leaves the schema at a whole step, and two
-// processes opening one database at once apply each step exactly once.
+// Versioned schema migrations for our SQLite databases (metadata, queue).
+// Each step runs in its own BEGIN IMMEDIATE transaction together with its
+// row in schema_version, so a crash leaves the schema at a whole step, and
+// two processes opening one database at once apply each step exactly once.
 #pragma once
 
 #include <span>
@@ -17,8 +17,10 @@ struct Migration {
   const char* sql;          // one or more statements
 };
 
-// The schema of this build, oldest step first.
+// The metadata database's schema of this build, oldest step first.
 std::span<const Migration> builtin_migrations();
+// The queue database's (queue_migrations.cpp).
+std::span<const Migration> queue_migrations();
 
 // Applies the steps newer than the database's version, in order; returns
 // the resulting version. Fails with unsupported if the database is newer

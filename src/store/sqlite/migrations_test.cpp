@@ -49,7 +49,10 @@ TEST(Migrations, FreshStoreIsMigratedAndReopenIsIdempotent) {
   }
   Connection db = open_db(dir.path() + "/metadata/postino.sqlite");
   EXPECT_EQ(count_rows(db, "schema_version"), newest);
-  for (const char* table : {"domains", "accounts", "alias_targets", "blobs"}) EXPECT_TRUE(has_table(db, table)) << table;
+  for (const char* table : {"domains", "accounts", "alias_targets", "blobs", "mailboxes", "messages", "message_keywords",
+                            "account_usage", "deliveries"}) {
+    EXPECT_TRUE(has_table(db, table)) << table;
+  }
 }
 
 TEST(Migrations, StepsApplyInOrderAndAFailedStepRollsBack) {

@@ -11,6 +11,7 @@
 #include "store/sqlite/reader_pool.hpp"
 #include "store/sqlite/sqlite_blob_index.hpp"
 #include "store/sqlite/sqlite_directory_store.hpp"
+#include "store/sqlite/sqlite_mailbox_store.hpp"
 #include "store/sqlite/writer.hpp"
 
 namespace postino::sqlite {
@@ -28,6 +29,7 @@ class SqliteMetadataStore final : public MetadataStore {
 
   DirectoryStore& directory() override { return directory_; }
   BlobIndex& blobs() override { return blobs_; }
+  MailboxStore& mailboxes() override { return mailboxes_; }
   int schema_version() override;  // -1 if the database cannot be read
   WriterStats writer_stats() { return writer_->stats(); }
 
@@ -38,6 +40,7 @@ class SqliteMetadataStore final : public MetadataStore {
   std::unique_ptr<Writer> writer_;
   SqliteDirectoryStore directory_;
   SqliteBlobIndex blobs_;
+  SqliteMailboxStore mailboxes_;
 };
 
 }  // namespace postino::sqlite

@@ -1,0 +1,340 @@
+// SqliteQueueStore: every method with its errors, scheduling order, state
+// changes, durability across reopen, and group commit under many threads.
+#include "store/sqlite/sqlite_queue_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include "store/metadata_store.hpp"
+#include "store/test_temp_dir.hpp"
+#include "store/unix_time.hpp"
+
+namespace postino::sqlite {
+namespace {
+
+BlobInfo make_blob(std::uint8_t seed) {
+  BlobInfo blob;
+  blob.id.sha256.fill(seed);
+  blob.size_bytes = 1000 + seed;
+  return blob;
+}
+
+QueueMessage make_message(const std::string& id, std::int64_t arrived_at, std::vector<std::string> recipients,
+                          std::uint8_t blob_seed = 1) {
+  QueueMessage message;
+  message.id = id;
+  message.sender = "sender@example.test";
+  message.blob = make_blob(blob_seed);
+  message.arrived_at = arrived_at;
+  message.client_address = "192.0.2.1";
+  message.client_helo = "client.example.test";
+  message.protocol = "ESMTPS";
+  for (auto& address : recipients) message.recipients.push_back(QueueRecipient{.address = std::move(address)});
+  return message;
+}
+
+template <class T>
+Errc code_of(const Result<T>& r) {
+  EXPECT_FALSE(r.ok());
+  return r.ok() ? Errc::io_error : r.error().code;
+}
+
+std::vector<std::string> ids_of(const std::vector<QueueMessage>& messages) {
+  std::vector<std::string> ids;
+  for (const auto& message : messages) ids.push_back(message.id);
+  return ids;
+}
+
+class QueueStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { reopen(); }
+  void reopen() {
+    queue_.reset();
+    auto opened = SqliteQueueStore::open(dir_.path() + "/queue.sqlite", 2);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    queue_ = std::move(*opened);
+  }
+  void enqueue(const QueueMessage& message) {
+    auto s = queue_->enqueue(message);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+  }
+  // Far enough ahead that everything enqueued "now" is due.
+  static std::int64_t later() { return unix_now_seconds() + 10; }
+
+  postino::testing::TempDir dir_;
+  std::unique_ptr<SqliteQueueStore> queue_;
+};
+
+TEST_F(QueueStoreTest, EnqueueStoresEverythingAndFindReadsItBack) {
+  QueueMessage message = make_message("0A1B2C", 1700000000, {"x@remote.test", "y@remote.test"}, 5);
+  message.sender = "";
+  message.envid = "env-1";
+  message.ret = "HDRS";
+  message.body_type = "8BITMIME";
+  message.smtputf8 = true;
+  message.recipients[0].orcpt = "rfc822;X@remote.test";
+  message.recipients[0].notify = kNotifyFailure | kNotifyDelay;
+  // Caller-supplied state is ignored: a new recipient is pending and due now.
+  message.recipients[1].state = RecipientState::failed;
+  message.recipients[1].attempts = 9;
+  enqueue(message);
+
+  auto found = queue_->find("0A1B2C");
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_EQ(found->sender, "");
+  EXPECT_EQ(found->blob.id, message.blob.id);
+  EXPECT_EQ(found->blob.size_bytes, message.blob.size_bytes);
+  EXPECT_EQ(found->arrived_at, 1700000000);
+  EXPECT_EQ(found->client_address, "192.0.2.1");
+  EXPECT_EQ(found->client_helo, "client.example.test");
+  EXPECT_EQ(found->protocol, "ESMTPS");
+  EXPECT_EQ(found->envid, "env-1");
+  EXPECT_EQ(found->ret, "HDRS");
+  EXPECT_EQ(found->body_type, "8BITMIME");
+  EXPECT_TRUE(found->smtputf8);
+  EXPECT_FALSE(found->held);
+  ASSERT_EQ(found->recipients.size(), 2u);
+  const QueueRecipient& x = found->recipients[0];
+  EXPECT_EQ(x.address, "x@remote.test");
+  EXPECT_EQ(x.orcpt, "rfc822;X@remote.test");
+  EXPECT_EQ(x.notify, kNotifyFailure | kNotifyDelay);
+  EXPECT_EQ(x.state, RecipientState::pending);
+  EXPECT_EQ(x.attempts, 0u);
+  EXPECT_LE(x.next_attempt_at, unix_now_seconds());
+  EXPECT_GT(x.next_attempt_at, 0);
+  EXPECT_EQ(x.last_reply, "");
+  EXPECT_EQ(found->recipients[1].state, RecipientState::pending);
+  EXPECT_EQ(found->recipients[1].attempts, 0u);
+  EXPECT_LT(static_cast<std::int64_t>(x.id), static_cast<std::int64_t>(found->recipients[1].id));
+
+  EXPECT_EQ(code_of(queue_->enqueue(message)), Errc::already_exists);
+  EXPECT_EQ(code_of(queue_->find("FFFF")), Errc::not_found);
+}
+
+TEST_F(QueueStoreTest, InvalidInputIsRefused) {
+  for (const std::string& id :
+       std::vector<std::string>{"", "abc", "A-B", "A B", std::string(33, 'A'), std::string("A\0B", 3)}) {
+    EXPECT_EQ(code_of(queue_->enqueue(make_message(id, 1, {"x@remote.test"}))), Errc::invalid_argument) << id;
+    EXPECT_EQ(code_of(queue_->find(id)), Errc::invalid_argument);
+    EXPECT_EQ(code_of(queue_->remove(id)), Errc::invalid_argument);
+    EXPECT_EQ(code_of(queue_->remove_if_done(id)), Errc::invalid_argument);
+    EXPECT_EQ(code_of(queue_->set_held(id, true)), Errc::invalid_argument);
+  }
+  EXPECT_TRUE(queue_->enqueue(make_message(std::string(32, 'Z'), 1, {"x@remote.test"})).ok());
+  EXPECT_EQ(code_of(queue_->enqueue(make_message("NORCPT", 1, {}))), Errc::invalid_argument);
+  EXPECT_EQ(code_of(queue_->enqueue(make_message("EMPTYRCPT", 1, {""}))), Errc::invalid_argument);
+  QueueMessage bad_notify = make_message("NOTIFY", 1, {"x@remote.test"});
+  bad_notify.recipients[0].notify = 16;
+  EXPECT_EQ(code_of(queue_->enqueue(bad_notify)), Errc::invalid_argument);
+  EXPECT_EQ(queue_->list()->size(), 1u);
+}
+
+TEST_F(QueueStoreTest, DueReturnsOldestFirstWithOnlyDueRecipients) {
+  enqueue(make_message("C", 300, {"c@remote.test"}));
+  enqueue(make_message("A", 100, {"a1@remote.test", "a2@remote.test"}));
+  enqueue(make_message("B", 200, {"b@remote.test"}));
+  QueueMessage held = make_message("H", 50, {"h@remote.test"});
+  held.held = true;
+  enqueue(held);
+
+  auto due = queue_->due(later(), 10);
+  ASSERT_TRUE(due.ok()) << due.error().message;
+  EXPECT_EQ(ids_of(*due), (std::vector<std::string>{"A", "B", "C"}));
+  EXPECT_EQ((*due)[0].recipients.size(), 2u);
+  EXPECT_EQ(ids_of(*queue_->due(later(), 2)), (std::vector<std::string>{"A", "B"}));
+  EXPECT_TRUE(queue_->due(later(), 0)->empty());
+  EXPECT_TRUE(queue_->due(0, 10)->empty());  // recipients are due from their enqueue time on
+
+  // One of A's recipients deferred: A comes with the other only.
+  RecipientRowId a1 = (*due)[0].recipients[0].id;
+  RecipientRowId a2 = (*due)[0].recipients[1].id;
+  ASSERT_TRUE(queue_->defer(a1, later() + 3600, "451 4.3.0 try later").ok());
+  due = queue_->due(later(), 10);
+  ASSERT_EQ(due->size(), 3u);
+  ASSERT_EQ((*due)[0].recipients.size(), 1u);
+  EXPECT_EQ((*due)[0].recipients[0].id, a2);
+  // Done recipients are not due either.
+  ASSERT_TRUE(queue_->mark_delivered(a2, "250 2.0.0 ok").ok());
+  EXPECT_EQ(ids_of(*queue_->due(later(), 10)), (std::vector<std::string>{"B", "C"}));
+  // At the deferred time A is due again.
+  EXPECT_EQ(ids_of(*queue_->due(later() + 3600, 10)), (std::vector<std::string>{"A", "B", "C"}));
+}
+
+TEST_F(QueueStoreTest, NextDueSkipsHeldMessagesAndDoneRecipients) {
+  EXPECT_EQ(*queue_->next_due(), std::nullopt);
+  QueueMessage held = make_message("H", 1, {"h@remote.test"});
+  held.held = true;
+  enqueue(held);
+  EXPECT_EQ(*queue_->next_due(), std::nullopt);
+  enqueue(make_message("M", 2, {"m@remote.test"}));
+  RecipientRowId m = queue_->find("M")->recipients[0].id;
+  ASSERT_TRUE(queue_->defer(m, 5000000000, "421 busy").ok());
+  EXPECT_EQ(*queue_->next_due(), std::optional<std::int64_t>(5000000000));
+  ASSERT_TRUE(queue_->mark_failed(m, "550 5.1.1 no such user").ok());
+  EXPECT_EQ(*queue_->next_due(), std::nullopt);
+  ASSERT_TRUE(queue_->set_held("H", false).ok());
+  EXPECT_LE(queue_->next_due()->value_or(0), unix_now_seconds());
+  EXPECT_GT(queue_->next_due()->value_or(0), 0);
+}
+
+TEST_F(QueueStoreTest, MarkAndDeferCountAttemptsAndOnlyApplyToPendingRecipients) {
+  enqueue(make_message("M", 1, {"a@remote.test", "b@remote.test", "c@remote.test"}));
+  auto message = queue_->find("M");
+  RecipientRowId a = message->recipients[0].id;
+  RecipientRowId b = message->recipients[1].id;
+  RecipientRowId c = message->recipients[2].id;
+  ASSERT_TRUE(queue_->defer(a, 1000, "451 first").ok());
+  ASSERT_TRUE(queue_->defer(a, 2000, "451 second").ok());
+  ASSERT_TRUE(queue_->mark_delivered(a, "250 ok").ok());
+  ASSERT_TRUE(queue_->mark_failed(b, "550 no").ok());
+  message = queue_->find("M");
+  EXPECT_EQ(message->recipients[0].state, RecipientState::delivered);
+  EXPECT_EQ(message->recipients[0].attempts, 3u);
+  EXPECT_EQ(message->recipients[0].last_reply, "250 ok");
+  EXPECT_EQ(message->recipients[0].next_attempt_at, 2000);
+  EXPECT_EQ(message->recipients[1].state, RecipientState::failed);
+  EXPECT_EQ(message->recipients[1].attempts, 1u);
+  EXPECT_EQ(message->recipients[1].last_reply, "550 no");
+  EXPECT_EQ(message->recipients[2].state, RecipientState::pending);
+  EXPECT_EQ(message->recipients[2].attempts, 0u);
+
+  EXPECT_EQ(code_of(queue_->mark_failed(a, "550")), Errc::invalid_argument);
+  EXPECT_EQ(code_of(queue_->defer(b, 1, "451")), Errc::invalid_argument);
+  EXPECT_EQ(code_of(queue_->mark_delivered(RecipientRowId{999}, "250")), Errc::not_found);
+
+  // c still pending: the message stays.
+  auto done = queue_->remove_if_done("M");
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(*done, std::nullopt);
+  ASSERT_TRUE(queue_->mark_delivered(c, "250 ok").ok());
+  done = queue_->remove_if_done("M");
+  ASSERT_TRUE(done.ok());
+  ASSERT_TRUE(done->has_value());
+  EXPECT_EQ((*done)->id, make_blob(1).id);
+  EXPECT_EQ((*done)->size_bytes, make_blob(1).size_bytes);
+  EXPECT_EQ(code_of(queue_->find("M")), Errc::not_found);
+  EXPECT_EQ(code_of(queue_->remove_if_done("M")), Errc::not_found);
+  // Its recipients went with it; their ids are not given out again.
+  EXPECT_EQ(code_of(queue_->mark_delivered(c, "250")), Errc::not_found);
+  enqueue(make_message("N", 2, {"n@remote.test"}));
+  EXPECT_GT(static_cast<std::int64_t>(queue_->find("N")->recipients[0].id), static_cast<std::int64_t>(c));
+}
+
+TEST_F(QueueStoreTest, AdministrationVerbs) {
+  enqueue(make_message("B", 200, {"b1@remote.test", "b2@remote.test"}, 2));
+  enqueue(make_message("A", 100, {"a@remote.test"}, 1));
+  enqueue(make_message("C", 300, {"c@remote.test"}, 2));  // same blob as B
+
+  auto all = queue_->list();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(ids_of(*all), (std::vector<std::string>{"A", "B", "C"}));
+  EXPECT_EQ((*all)[1].recipients.size(), 2u);
+
+  auto blobs = queue_->referenced_blobs();
+  ASSERT_TRUE(blobs.ok());
+  EXPECT_EQ(*blobs, (std::vector<BlobId>{make_blob(1).id, make_blob(2).id}));
+
+  // hold / release
+  ASSERT_TRUE(queue_->set_held("A", true).ok());
+  EXPECT_TRUE(queue_->find("A")->held);
+  EXPECT_EQ(ids_of(*queue_->due(later(), 10)), (std::vector<std::string>{"B", "C"}));
+  ASSERT_TRUE(queue_->set_held("A", false).ok());
+  EXPECT_EQ(ids_of(*queue_->due(later(), 10)), (std::vector<std::string>{"A", "B", "C"}));
+  EXPECT_EQ(code_of(queue_->set_held("Z", true)), Errc::not_found);
+
+  // flush: every pending recipient due now, done ones untouched.
+  auto b = queue_->find("B");
+  ASSERT_TRUE(queue_->defer(b->recipients[0].id, later() + 86400, "451").ok());
+  ASSERT_TRUE(queue_->mark_delivered(b->recipients[1].id, "250").ok());
+  EXPECT_EQ(queue_->due(unix_now_seconds(), 10)->size(), 2u);
+  auto flushed = queue_->flush();
+  ASSERT_TRUE(flushed.ok());
+  EXPECT_EQ(*flushed, 3u);  // A, B's first, C
+  EXPECT_EQ(ids_of(*queue_->due(unix_now_seconds(), 10)), (std::vector<std::string>{"A", "B", "C"}));
+
+  // remove
+  auto removed = queue_->remove("B");
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(removed->id, make_blob(2).id);
+  EXPECT_EQ(code_of(queue_->remove("B")), Errc::not_found);
+  EXPECT_EQ(*queue_->referenced_blobs(), (std::vector<BlobId>{make_blob(1).id, make_blob(2).id}));  // C keeps it
+  ASSERT_TRUE(queue_->remove("C").ok());
+  EXPECT_EQ(*queue_->referenced_blobs(), std::vector<BlobId>{make_blob(1).id});
+  EXPECT_EQ(ids_of(*queue_->list()), std::vector<std::string>{"A"});
+}
+
+TEST_F(QueueStoreTest, EverythingIsDurableAcrossReopen) {
+  QueueMessage held = make_message("H", 1, {"h@remote.test"});
+  held.held = true;
+  enqueue(held);
+  enqueue(make_message("M", 2, {"a@remote.test", "b@remote.test"}));
+  auto m = queue_->find("M");
+  ASSERT_TRUE(queue_->defer(m->recipients[0].id, 4000000000, "451 later").ok());
+  ASSERT_TRUE(queue_->mark_delivered(m->recipients[1].id, "250 ok").ok());
+
+  reopen();
+  EXPECT_EQ(queue_->schema_version(), 1);
+  EXPECT_EQ(ids_of(*queue_->list()), (std::vector<std::string>{"H", "M"}));
+  EXPECT_TRUE(queue_->find("H")->held);
+  auto again = queue_->find("M");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->recipients[0].next_attempt_at, 4000000000);
+  EXPECT_EQ(again->recipients[0].last_reply, "451 later");
+  EXPECT_EQ(again->recipients[0].attempts, 1u);
+  EXPECT_EQ(again->recipients[1].state, RecipientState::delivered);
+  EXPECT_EQ(*queue_->next_due(), std::optional<std::int64_t>(4000000000));
+}
+
+TEST(QueueStore, OpenQueueStoreCreatesItsFolder) {
+  postino::testing::TempDir dir;
+  StoreSettings settings{.data_dir = dir.path() + "/data"};
+  {
+    auto queue = open_queue_store(settings);
+    ASSERT_TRUE(queue.ok()) << queue.error().message;
+    ASSERT_TRUE((*queue)->enqueue(make_message("Q1", 1, {"x@remote.test"})).ok());
+  }
+  auto queue = open_queue_store(settings);
+  ASSERT_TRUE(queue.ok()) << queue.error().message;
+  EXPECT_TRUE((*queue)->find("Q1").ok());
+  EXPECT_EQ(code_of(open_queue_store(StoreSettings{})), Errc::invalid_argument);
+}
+
+TEST_F(QueueStoreTest, GroupCommitUnderManyThreads) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 200;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        char id[32];
+        std::snprintf(id, sizeof id, "T%dN%d", t, i);
+        auto message = make_message(id, i, {"a@remote.test", "b@remote.test"}, static_cast<std::uint8_t>(t));
+        if (!queue_->enqueue(message).ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto stats = queue_->writer_stats();
+  EXPECT_EQ(stats.jobs, std::uint64_t{kThreads * kPerThread});
+  EXPECT_LE(stats.commits, stats.jobs);
+  std::printf("queue group commit: %llu enqueues in %llu commits (largest batch %llu)\n",
+              static_cast<unsigned long long>(stats.jobs), static_cast<unsigned long long>(stats.commits),
+              static_cast<unsigned long long>(stats.largest_batch));
+
+  reopen();
+  auto all = queue_->list();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), std::size_t{kThreads * kPerThread});
+  for (const auto& message : *all) EXPECT_EQ(message.recipients.size(), 2u);
+  EXPECT_EQ(queue_->referenced_blobs()->size(), std::size_t{kThreads});
+}
+
+}  // namespace
+}  // namespace postino::sqlite
