@@ -17,5 +17,7 @@ void register_serve(CLI::App& app, CliContext& context, int& exit_code);
 void register_domain(CLI::App& app, CliContext& context, int& exit_code);
 void register_user(CLI::App& app, CliContext& context, int& exit_code);
 void register_alias(CLI::App& app, CliContext& context, int& exit_code);
+void register_queue(CLI::App& app, CliContext& context, int& exit_code);
+void register_mailbox(CLI::App& app, CliContext& context, int& exit_code);
 
 }  // namespace postino::cli

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   register_domain(app, context, exit_code);
   register_user(app, context, exit_code);
   register_alias(app, context, exit_code);
+  register_queue(app, context, exit_code);
+  register_mailbox(app, context, exit_code);
 
   try {
     app.parse(argc, argv);

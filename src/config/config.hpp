@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "delivery/delivery_settings.hpp"
 #include "directory/directory_settings.hpp"
 #include "runtime/runtime_settings.hpp"
+#include "smtp/smtp_settings.hpp"
 #include "store/store_settings.hpp"
 
 namespace postino {
@@ -33,6 +35,9 @@ struct Config {
   ProxyProtocolSettings proxy_protocol;
   StoreSettings storage;
   DirectorySettings directory;
+  SmtpSettings smtp;
+  QueueRunnerSettings queue;
+  LocalDeliverySettings delivery;
   std::vector<ListenerSettings> listeners;  // enabled ones only
 
   const ListenerSettings* listener(const std::string& name) const;

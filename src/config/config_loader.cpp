@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/address.hpp"
+#include "common/units.hpp"
 #include "config/config.hpp"
 #include "config/toml_reader.hpp"
 
@@ -147,6 +148,42 @@ void read_directory(TableReader& t, Config& c) {
   t.finish();
 }
 
+void read_smtp(TableReader& t, Config& c) {
+  t.size_bytes("max_message_size", c.smtp.max_message_bytes);
+  t.integer("max_recipients", c.smtp.max_recipients, 1, 100000);
+  t.integer("max_line_length", c.smtp.max_line_bytes, 512, 65536);
+  t.integer("max_errors", c.smtp.max_errors, 1, 1000);
+  t.integer("max_hops", c.smtp.max_hops, 1, 1000);
+  t.boolean("reject_bare_newlines", c.smtp.reject_bare_newlines);
+  t.boolean("over_quota_is_permanent", c.smtp.over_quota_is_permanent);
+  t.duration("greet_pause", c.smtp.greet_pause);
+  t.duration("command_timeout", c.smtp.command_timeout);
+  t.duration("data_timeout", c.smtp.data_block_timeout);
+  c.delivery.over_quota_is_permanent = c.smtp.over_quota_is_permanent;
+  t.finish();
+}
+
+void read_queue(TableReader& t, Config& c) {
+  std::vector<std::string> schedule;
+  t.string_list("retry_schedule", schedule);
+  if (!schedule.empty()) {
+    c.queue.retry_schedule.clear();
+    for (const auto& step : schedule) {
+      auto parsed = parse_duration(step);
+      if (!parsed || parsed->count() < 1000) {
+        t.bad_value("retry_schedule", "entries must be durations of at least 1s, such as \"5m\"");
+        break;
+      }
+      c.queue.retry_schedule.push_back(std::chrono::duration_cast<std::chrono::seconds>(*parsed));
+    }
+  }
+  std::chrono::milliseconds lifetime = c.queue.max_queue_lifetime;
+  t.duration("max_lifetime", lifetime);
+  c.queue.max_queue_lifetime = std::chrono::duration_cast<std::chrono::seconds>(lifetime);
+  t.integer("max_alias_depth", c.delivery.max_alias_depth, 1, 100);
+  t.finish();
+}
+
 void read_listeners(TableReader& t, Config& c) {
   for (const auto& name : t.keys()) {
     auto standard = std::find_if(kStandardListeners.begin(), kStandardListeners.end(),
@@ -247,6 +284,8 @@ ConfigLoad load_config(const std::filesystem::path& file) {
   if (auto t = top.table("proxy_protocol")) read_proxy_protocol(*t, *config);
   if (auto t = top.table("storage")) read_storage(*t, *config);
   if (auto t = top.table("directory")) read_directory(*t, *config);
+  if (auto t = top.table("smtp")) read_smtp(*t, *config);
+  if (auto t = top.table("queue")) read_queue(*t, *config);
   if (auto t = top.table("listeners")) read_listeners(*t, *config);
   top.finish();
   if (config->runtime.io_threads == 0) {

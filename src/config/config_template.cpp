@@ -52,6 +52,23 @@ backend = "internal"
 password_scheme = "yescrypt"  # yescrypt, argon2id
 default_quota = "500M"
 
+[smtp]
+max_message_size = "25M"
+max_recipients = 1000
+max_line_length = 2048
+max_errors = 10
+max_hops = 50
+reject_bare_newlines = true      # as Postfix smtpd_forbid_bare_newline
+over_quota_is_permanent = false  # 452 4.2.2 (retry) or 552 5.2.2
+greet_pause = "0s"               # watch for clients talking before the greeting
+command_timeout = "5m"
+data_timeout = "3m"
+
+[queue]
+retry_schedule = ["5m", "10m", "20m", "40m", "1h"]  # the last step repeats
+max_lifetime = "5d"
+max_alias_depth = 20
+
 )",
                                 fmt::arg("hostname", initial.hostname));
   for (const auto& listener : standard_listeners()) {

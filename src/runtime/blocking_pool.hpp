@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <exception>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -29,6 +30,18 @@ asio::awaitable<std::decay_t<std::invoke_result_t<F&>>> invoke_blocking(F f) {
     co_return f();
   }
 }
+
+// co_spawn passes its result through a default-constructed value; results
+// that have none (Result<T>) travel inside an optional and are unwrapped.
+template <class F>
+asio::awaitable<std::optional<std::decay_t<std::invoke_result_t<F&>>>> invoke_blocking_optional(F f) {
+  co_return std::optional<std::decay_t<std::invoke_result_t<F&>>>(f());
+}
+
+template <class R>
+asio::awaitable<R> unwrap_optional(asio::awaitable<std::optional<R>> job) {
+  co_return std::move(*(co_await std::move(job)));
+}
 }  // namespace detail
 
 class BlockingPool {
@@ -43,7 +56,13 @@ class BlockingPool {
   // meanwhile, so its locals do). Cancelling the caller does not interrupt f.
   template <class F>
   asio::awaitable<std::decay_t<std::invoke_result_t<F&>>> run(F f) {
-    return asio::co_spawn(pool_.get_executor(), detail::invoke_blocking(std::move(f)), asio::use_awaitable);
+    using R = std::decay_t<std::invoke_result_t<F&>>;
+    if constexpr (std::is_void_v<R> || std::is_default_constructible_v<R>) {
+      return asio::co_spawn(pool_.get_executor(), detail::invoke_blocking(std::move(f)), asio::use_awaitable);
+    } else {
+      return detail::unwrap_optional<R>(
+          asio::co_spawn(pool_.get_executor(), detail::invoke_blocking_optional(std::move(f)), asio::use_awaitable));
+    }
   }
 
   asio::thread_pool::executor_type executor() { return pool_.get_executor(); }

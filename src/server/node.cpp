@@ -22,7 +22,12 @@
 #include "runtime/signals.hpp"
 #include "runtime/snapshot.hpp"
 #include "runtime/tls_context.hpp"
+#include "delivery/local_delivery.hpp"
+#include "delivery/queue_runner.hpp"
+#include "directory/internal_directory.hpp"
+#include "runtime/blocking_pool.hpp"
 #include "server/unavailable_handler.hpp"
+#include "smtp/smtp_server.hpp"
 #include "store/metadata_store.hpp"
 
 namespace postino {
@@ -68,7 +73,10 @@ class PidFile {
 class Node {
  public:
   explicit Node(std::shared_ptr<const Config> config)
-      : config_(std::move(config)), io_(config_->runtime.io_threads), limiter_(config_->limits) {}
+      : config_(std::move(config)),
+        io_(config_->runtime.io_threads),
+        blocking_(config_->runtime.blocking_threads),
+        limiter_(config_->limits) {}
 
   int run() {
     const Config& config = *config_;
@@ -83,7 +91,7 @@ class Node {
     auto trusted = runtime::CidrList::parse(config.proxy_protocol.trusted_networks);
     if (!trusted) return fail(make_error(Errc::invalid_argument, "proxy_protocol.trusted: " + trusted.error().message));
 
-    unavailable_ = std::make_unique<UnavailableHandler>(config.server.hostname);
+    build_roles();
     for (const auto& settings : config.listeners) {
       runtime::ListenerServices services{io_, limiter_, tls_, config.limits, *trusted};
       auto listener = std::make_unique<runtime::Listener>(settings, handler_for(settings.protocol), services);
@@ -91,6 +99,7 @@ class Node {
       listeners_.push_back(std::move(listener));
     }
     io_.start();
+    auto runner_done = asio::co_spawn(io_.context(0), runner_->run(), asio::use_future);
     for (auto& listener : listeners_) {
       listener->start();
       log::info("listener_started", {{"listener", listener->settings().name},
@@ -109,8 +118,11 @@ class Node {
     auto done = asio::co_spawn(control, control_loop(signals), asio::use_future);
     control.run();
     done.get();
+    runner_->stop();
+    runner_done.get();
     io_.stop();
     io_.join();
+    blocking_.join();  // jobs still running touch the stores: finish them first
     listeners_.clear();
     log::info("server_stopped");
     return 0;
@@ -124,10 +136,32 @@ class Node {
     auto metadata = open_metadata_store(config_->storage);
     if (!metadata) return metadata.take_error();
     metadata_ = std::move(*metadata);
+    auto queue = open_queue_store(config_->storage);
+    if (!queue) return queue.take_error();
+    queue_ = std::move(*queue);
     return {};
   }
 
-  runtime::ConnectionHandler& handler_for(Protocol) { return *unavailable_; }
+  // The services each role needs, built once; handlers get only theirs.
+  void build_roles() {
+    const Config& config = *config_;
+    directory_ = std::make_unique<InternalDirectory>(metadata_->directory(), config.directory);
+    local_delivery_ = std::make_unique<LocalDelivery>(*directory_, metadata_->mailboxes(), config.delivery);
+    runner_ = std::make_unique<QueueRunner>(io_.executor(0), blocking_, *queue_, *local_delivery_, config.queue);
+    SmtpServices services{blocking_, *directory_, *blobs_, *queue_, metadata_->mailboxes(), *local_delivery_,
+                          std::bind(&QueueRunner::wake, runner_.get())};
+    smtp_ = std::make_unique<SmtpServer>(SmtpMode::mx, config.server.hostname, config.smtp, services);
+    lmtp_ = std::make_unique<SmtpServer>(SmtpMode::lmtp, config.server.hostname, config.smtp, services);
+    unavailable_ = std::make_unique<UnavailableHandler>(config.server.hostname);
+  }
+
+  runtime::ConnectionHandler& handler_for(Protocol protocol) {
+    switch (protocol) {
+      case Protocol::smtp: return *smtp_;
+      case Protocol::lmtp: return *lmtp_;
+      default: return *unavailable_;
+    }
+  }
 
   asio::awaitable<void> control_loop(runtime::Signals& signals) {
     co_await signals.run(std::bind(&Node::reload, this));
@@ -173,10 +207,17 @@ class Node {
 
   std::shared_ptr<const Config> config_;
   runtime::IoPool io_;
+  runtime::BlockingPool blocking_;
   runtime::ConnectionLimiter limiter_;
   runtime::Snapshot<runtime::TlsContexts> tls_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<MetadataStore> metadata_;
+  std::unique_ptr<QueueStore> queue_;
+  std::unique_ptr<Directory> directory_;
+  std::unique_ptr<LocalDelivery> local_delivery_;
+  std::unique_ptr<QueueRunner> runner_;
+  std::unique_ptr<SmtpServer> smtp_;
+  std::unique_ptr<SmtpServer> lmtp_;
   std::unique_ptr<UnavailableHandler> unavailable_;
   std::vector<std::unique_ptr<runtime::Listener>> listeners_;
 };

@@ -69,8 +69,9 @@ class QueueStore {
   virtual Status mark_failed(RecipientRowId recipient, const std::string& reply) = 0;
   virtual Status defer(RecipientRowId recipient, std::int64_t next_attempt_at, const std::string& reply) = 0;
 
-  // Removes the message if no recipient is pending; returns its blob so the
-  // caller can drop the queue's reference, or nullopt if still pending.
+  // Removes the message if no recipient is pending; returns its blob (for
+  // logs), or nullopt if still pending. The queue holds no BlobIndex count:
+  // never drop_refs() this blob; GC collects it once nothing references it.
   virtual Result<std::optional<BlobInfo>> remove_if_done(const std::string& id) = 0;
 
   // Administration (postqueue/postsuper verbs).

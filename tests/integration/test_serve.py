@@ -68,11 +68,16 @@ class ServeTest(unittest.TestCase):
         with Node() as node:
             node.start()
             with socket.create_connection(("127.0.0.1", node.ports["smtp"]), timeout=30) as s:
+                self.assertTrue(recv_line(s).startswith("220 mail.example.test ESMTP"))
+            # roles not built yet answer with their protocol's refusal
+            with socket.create_connection(("127.0.0.1", node.ports["submission"]), timeout=30) as s:
                 self.assertTrue(recv_line(s).startswith("554 5.3.2 "))
                 s.sendall(b"EHLO client.example\r\n")
                 self.assertTrue(recv_line(s).startswith("503 5.5.1"))
                 s.sendall(b"QUIT\r\n")
                 self.assertTrue(recv_line(s).startswith("221 2.0.0"))
+            with socket.create_connection(("127.0.0.1", node.ports["pop3"]), timeout=30) as s:
+                self.assertTrue(recv_line(s).startswith("-ERR [SYS/PERM]"))
             self.assertEqual(node.stop(), 0)
 
     def test_sigterm_is_graceful(self):
@@ -81,7 +86,7 @@ class ServeTest(unittest.TestCase):
             pid_file = os.path.join(node.dir, "postino.pid")
             self.assertEqual(int(read_text(pid_file)), node.proc.pid)
             s = socket.create_connection(("127.0.0.1", node.ports["smtp"]), timeout=30)
-            self.assertTrue(recv_line(s).startswith("554"))
+            self.assertTrue(recv_line(s).startswith("220"))
             node.send_signal(signal.SIGTERM)
             # the idle session is told goodbye, not cut off
             self.assertTrue(recv_line(s).startswith("421 4.3.2"))
@@ -144,7 +149,7 @@ class LimitsTest(unittest.TestCase):
             held = []
             for _ in range(3):
                 s = socket.create_connection(("127.0.0.1", node.ports["smtp"]), timeout=30)
-                self.assertTrue(recv_line(s).startswith("554"))
+                self.assertTrue(recv_line(s).startswith("220"))
                 held.append(s)
             extra = socket.create_connection(("127.0.0.1", node.ports["smtp"]), timeout=30)
             self.assertTrue(recv_line(extra).startswith("421 4.7.0"))
@@ -160,7 +165,7 @@ class LimitsTest(unittest.TestCase):
             deadline = time.monotonic() + 30
             while True:
                 with socket.create_connection(("127.0.0.1", node.ports["smtp"]), timeout=30) as s:
-                    if recv_line(s).startswith("554"):
+                    if recv_line(s).startswith("220"):
                         break
                 self.assertLess(time.monotonic(), deadline, "slot never released")
             for s in held:
@@ -194,7 +199,7 @@ class ProxyProtocolTest(unittest.TestCase):
             node.start()
             with socket.create_connection(("127.0.0.1", node.ports["smtp"]), timeout=30) as s:
                 s.sendall(proxy_v2_header("192.0.2.10", "198.51.100.1", 40000, 25))
-                self.assertTrue(recv_line(s).startswith("554"))
+                self.assertTrue(recv_line(s).startswith("220"))
                 s.sendall(b"QUIT\r\n")
                 recv_line(s)
             self.assertTrue(node.wait_for_log("192.0.2.10"), node.server_log())

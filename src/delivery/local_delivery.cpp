@@ -1,0 +1,234 @@
+// Local delivery: alias expansion and single-instance storage into INBOX.
+#include "delivery/local_delivery.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <set>
+
+#include "common/address.hpp"
+#include "common/log.hpp"
+#include "directory/directory.hpp"
+#include "store/mailbox_store.hpp"
+
+namespace postino {
+
+struct LocalDelivery::Expansion {
+  std::vector<AccountInfo> accounts;
+  std::vector<std::string> external;
+  std::optional<RecipientOutcome> failure;  // set when nothing can be delivered
+};
+
+std::string RecipientOutcome::reply() const {
+  return std::to_string(code) + " " + enhanced + " " + text;
+}
+
+LocalDelivery::LocalDelivery(Directory& directory, MailboxStore& mailboxes, LocalDeliverySettings settings)
+    : directory_(directory), mailboxes_(mailboxes), settings_(settings) {}
+
+namespace {
+
+RecipientOutcome outcome(const std::string& recipient, DeliveryStatus status, std::uint16_t code,
+                         std::string enhanced, std::string text) {
+  RecipientOutcome o;
+  o.recipient = recipient;
+  o.status = status;
+  o.code = code;
+  o.enhanced = std::move(enhanced);
+  o.text = std::move(text);
+  return o;
+}
+
+RecipientOutcome temporary(const std::string& recipient, const std::string& why) {
+  return outcome(recipient, DeliveryStatus::deferred, 451, "4.3.0", "<" + recipient + ">: temporary failure: " + why);
+}
+
+}  // namespace
+
+// Breadth-first over alias targets. A target seen before is skipped, so
+// loops (a -> b -> a) end; depth and fan-out are bounded.
+LocalDelivery::Expansion LocalDelivery::expand(const std::string& recipient) {
+  Expansion result;
+  std::set<std::string> seen;
+  std::set<std::string> accounts_seen;
+  std::deque<std::pair<std::string, std::uint32_t>> pending{{recipient, 0}};
+  bool via_alias = false;
+  while (!pending.empty()) {
+    auto [address, depth] = pending.front();
+    pending.pop_front();
+    auto canonical = parse_address(address);
+    std::string key = canonical ? canonical->canonical() : address;
+    if (!seen.insert(key).second) continue;
+    if (seen.size() > settings_.max_expanded_recipients) {
+      result.failure = outcome(recipient, DeliveryStatus::failed, 554, "5.4.6",
+                               "<" + recipient + ">: alias expansion exceeds " +
+                                   std::to_string(settings_.max_expanded_recipients) + " recipients");
+      return result;
+    }
+    auto resolved = directory_.resolve(address);
+    if (!resolved) {
+      if (resolved.error().code == Errc::invalid_argument) {
+        if (address == recipient) {
+          result.failure = outcome(recipient, DeliveryStatus::failed, 553, "5.1.3", "<" + recipient + ">: bad address syntax");
+          return result;
+        }
+        log::warn("alias_target_invalid", {{"recipient", recipient}, {"target", address}});
+        continue;
+      }
+      result.failure = temporary(recipient, resolved.error().message);
+      return result;
+    }
+    switch (resolved->kind) {
+      case RecipientKind::account:
+        if (resolved->account.status == AccountStatus::disabled) {
+          if (!via_alias) {
+            result.failure = outcome(recipient, DeliveryStatus::failed, 550, "5.2.1",
+                                     "<" + recipient + ">: mailbox disabled");
+            return result;
+          }
+          log::info("alias_target_disabled", {{"recipient", recipient}, {"target", address}});
+          continue;
+        }
+        if (accounts_seen.insert(resolved->account.address).second) result.accounts.push_back(resolved->account);
+        break;
+      case RecipientKind::alias:
+        via_alias = true;
+        if (depth + 1 > settings_.max_alias_depth) {
+          result.failure = outcome(recipient, DeliveryStatus::failed, 554, "5.4.6",
+                                   "<" + recipient + ">: alias nesting deeper than " +
+                                       std::to_string(settings_.max_alias_depth));
+          return result;
+        }
+        for (const auto& target : resolved->targets) pending.emplace_back(target, depth + 1);
+        break;
+      case RecipientKind::unknown_user:
+        if (!via_alias) {
+          result.failure = outcome(recipient, DeliveryStatus::failed, 550, "5.1.1", "<" + recipient + ">: user unknown");
+          return result;
+        }
+        log::warn("alias_target_unknown", {{"recipient", recipient}, {"target", address}});
+        break;
+      case RecipientKind::not_local:
+        if (!via_alias) {
+          result.failure = outcome(recipient, DeliveryStatus::failed, 550, "5.1.2",
+                                   "<" + recipient + ">: not a local domain");
+          return result;
+        }
+        result.external.push_back(address);
+        break;
+    }
+  }
+  if (result.accounts.empty() && result.external.empty()) {
+    result.failure = outcome(recipient, DeliveryStatus::failed, 550, "5.1.1",
+                             "<" + recipient + ">: alias has no deliverable target");
+  }
+  return result;
+}
+
+std::vector<RecipientOutcome> LocalDelivery::deliver(const DeliveryRequest& request) {
+  std::vector<RecipientOutcome> outcomes(request.recipients.size());
+  // One Delivery per distinct account across all recipients (as Postfix's
+  // duplicate filter): a person reached through two aliases gets one copy.
+  std::vector<Delivery> deliveries;
+  std::map<std::string, std::size_t> delivery_of_account;
+  std::vector<std::vector<std::size_t>> deliveries_of_recipient(request.recipients.size());
+  std::vector<bool> expansion_failed(request.recipients.size(), false);
+  const std::string return_path = "Return-Path: <" + request.sender + ">\r\n";
+
+  for (std::size_t i = 0; i < request.recipients.size(); ++i) {
+    const std::string& recipient = request.recipients[i];
+    auto expansion = expand(recipient);
+    if (expansion.failure) {
+      outcomes[i] = *expansion.failure;
+      expansion_failed[i] = true;
+      continue;
+    }
+    outcomes[i].recipient = recipient;
+    outcomes[i].external = expansion.external;
+    for (const auto& account : expansion.accounts) {
+      auto [it, inserted] = delivery_of_account.emplace(account.address, deliveries.size());
+      if (inserted) {
+        Delivery d;
+        d.account = account.id;
+        d.blob = request.blob;
+        d.header_prefix = return_path + "Delivered-To: " + account.address + "\r\n";
+        d.internal_date = request.arrived_at;
+        d.quota_bytes = account.quota_bytes;
+        d.delivery_key = request.queue_id + "/" + account.address;
+        deliveries.push_back(std::move(d));
+      }
+      deliveries_of_recipient[i].push_back(it->second);
+    }
+  }
+
+  std::vector<Result<DeliveryOutcome>> stored;
+  if (!deliveries.empty()) stored = mailboxes_.deliver(deliveries);
+
+  std::vector<std::string> account_of(deliveries.size());
+  for (const auto& [address, index] : delivery_of_account) account_of[index] = address;
+
+  for (std::size_t i = 0; i < request.recipients.size(); ++i) {
+    if (expansion_failed[i]) continue;
+    RecipientOutcome& o = outcomes[i];
+    const std::string& recipient = request.recipients[i];
+    bool any_temp = false;
+    std::optional<RecipientOutcome> first_error;
+    for (std::size_t index : deliveries_of_recipient[i]) {
+      const auto& result = stored[index];
+      if (result.ok()) {
+        o.delivered_to.push_back(account_of[index]);
+        continue;
+      }
+      const Error& e = result.error();
+      RecipientOutcome err;
+      if (e.code == Errc::over_quota) {
+        err = settings_.over_quota_is_permanent
+                  ? outcome(recipient, DeliveryStatus::failed, 552, "5.2.2", "<" + recipient + ">: mailbox full")
+                  : outcome(recipient, DeliveryStatus::deferred, 452, "4.2.2", "<" + recipient + ">: mailbox full");
+      } else {
+        err = temporary(recipient, e.message);
+      }
+      if (err.status == DeliveryStatus::deferred) any_temp = true;
+      if (!first_error) first_error = err;
+      log::warn("local_delivery_failed", {{"queue_id", request.queue_id}, {"account", account_of[index]},
+                                          {"error", e.message}});
+    }
+    if (!o.external.empty()) {
+      // Alias targets at other domains need the outbound SMTP agent. Until
+      // it exists they stay queued (deferred, never dropped); local copies
+      // already stored are not repeated on retry (idempotency key).
+      any_temp = true;
+      if (!first_error) {
+        first_error = outcome(recipient, DeliveryStatus::deferred, 451, "4.4.0",
+                              "<" + recipient + ">: forwarding to " + std::to_string(o.external.size()) +
+                                  " external target(s) is not available yet");
+      }
+    }
+    if (!first_error) {
+      o.status = DeliveryStatus::delivered;
+      o.code = 250;
+      o.enhanced = "2.0.0";
+      o.text = "<" + recipient + "> delivered";
+    } else if (o.delivered_to.empty() || !any_temp) {
+      // Nothing stored (or only permanent failures): the recipient's result
+      // is the error. A partial success with a temporary failure retries;
+      // the idempotency key keeps the stored copies from repeating.
+      auto delivered = o.delivered_to;
+      o = *first_error;
+      o.delivered_to = delivered;
+      if (!delivered.empty() && !any_temp) {
+        o.status = DeliveryStatus::delivered;
+        o.code = 250;
+        o.enhanced = "2.0.0";
+        o.text = "<" + recipient + "> delivered to some targets";
+      }
+    } else {
+      auto delivered = o.delivered_to;
+      o = *first_error;
+      o.delivered_to = delivered;
+    }
+  }
+  return outcomes;
+}
+
+}  // namespace postino
