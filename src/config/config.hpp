@@ -14,6 +14,7 @@
 #include "common/log.hpp"
 #include "delivery/delivery_settings.hpp"
 #include "directory/directory_settings.hpp"
+#include "dns/dns_settings.hpp"
 #include "runtime/runtime_settings.hpp"
 #include "smtp/smtp_settings.hpp"
 #include "store/store_settings.hpp"
@@ -36,6 +37,7 @@ struct Config {
   StoreSettings storage;
   DirectorySettings directory;
   SmtpSettings smtp;
+  dns::DnsSettings dns;
   QueueRunnerSettings queue;
   LocalDeliverySettings delivery;
   std::vector<ListenerSettings> listeners;  // enabled ones only

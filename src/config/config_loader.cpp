@@ -156,10 +156,22 @@ void read_smtp(TableReader& t, Config& c) {
   t.integer("max_hops", c.smtp.max_hops, 1, 1000);
   t.boolean("reject_bare_newlines", c.smtp.reject_bare_newlines);
   t.boolean("over_quota_is_permanent", c.smtp.over_quota_is_permanent);
+  t.boolean("check_sender_domain", c.smtp.check_sender_domain);
   t.duration("greet_pause", c.smtp.greet_pause);
   t.duration("command_timeout", c.smtp.command_timeout);
   t.duration("data_timeout", c.smtp.data_block_timeout);
   c.delivery.over_quota_is_permanent = c.smtp.over_quota_is_permanent;
+  t.finish();
+}
+
+void read_dns(TableReader& t, Config& c) {
+  t.string_list("forwarders", c.dns.forwarders);
+  t.duration("timeout", c.dns.timeout);
+  t.boolean("dnssec", c.dns.dnssec);
+  t.string("trust_anchor_file", c.dns.trust_anchor_file);
+  if (c.dns.dnssec && c.dns.trust_anchor_file.empty()) {
+    t.bad_value("dnssec", "needs trust_anchor_file (e.g. /usr/share/dns/root.key)");
+  }
   t.finish();
 }
 
@@ -286,6 +298,7 @@ ConfigLoad load_config(const std::filesystem::path& file) {
   if (auto t = top.table("directory")) read_directory(*t, *config);
   if (auto t = top.table("smtp")) read_smtp(*t, *config);
   if (auto t = top.table("queue")) read_queue(*t, *config);
+  if (auto t = top.table("dns")) read_dns(*t, *config);
   if (auto t = top.table("listeners")) read_listeners(*t, *config);
   top.finish();
   if (config->runtime.io_threads == 0) {

@@ -61,8 +61,15 @@ max_hops = 50
 reject_bare_newlines = true      # as Postfix smtpd_forbid_bare_newline
 over_quota_is_permanent = false  # 452 4.2.2 (retry) or 552 5.2.2
 greet_pause = "0s"               # watch for clients talking before the greeting
+check_sender_domain = true       # refuse senders whose domain has no MX/A/AAAA
 command_timeout = "5m"
 data_timeout = "3m"
+
+[dns]
+forwarders = []                  # e.g. ["127.0.0.1@53"]; empty: /etc/resolv.conf
+timeout = "10s"
+# dnssec = true
+# trust_anchor_file = "/usr/share/dns/root.key"
 
 [queue]
 retry_schedule = ["5m", "10m", "20m", "40m", "1h"]  # the last step repeats

@@ -25,6 +25,7 @@
 #include "delivery/local_delivery.hpp"
 #include "delivery/queue_runner.hpp"
 #include "directory/internal_directory.hpp"
+#include "dns/resolver_pool.hpp"
 #include "runtime/blocking_pool.hpp"
 #include "server/unavailable_handler.hpp"
 #include "smtp/smtp_server.hpp"
@@ -91,6 +92,9 @@ class Node {
     auto trusted = runtime::CidrList::parse(config.proxy_protocol.trusted_networks);
     if (!trusted) return fail(make_error(Errc::invalid_argument, "proxy_protocol.trusted: " + trusted.error().message));
 
+    auto resolvers = dns::ResolverPool::create(io_, config.dns);
+    if (!resolvers) return fail(resolvers.take_error());
+    resolvers_ = std::move(*resolvers);
     build_roles();
     for (const auto& settings : config.listeners) {
       runtime::ListenerServices services{io_, limiter_, tls_, config.limits, *trusted};
@@ -149,7 +153,7 @@ class Node {
     local_delivery_ = std::make_unique<LocalDelivery>(*directory_, metadata_->mailboxes(), config.delivery);
     runner_ = std::make_unique<QueueRunner>(io_.executor(0), blocking_, *queue_, *local_delivery_, config.queue);
     SmtpServices services{blocking_, *directory_, *blobs_, *queue_, metadata_->mailboxes(), *local_delivery_,
-                          std::bind(&QueueRunner::wake, runner_.get())};
+                          std::bind(&QueueRunner::wake, runner_.get()), resolvers_.get()};
     smtp_ = std::make_unique<SmtpServer>(SmtpMode::mx, config.server.hostname, config.smtp, services);
     lmtp_ = std::make_unique<SmtpServer>(SmtpMode::lmtp, config.server.hostname, config.smtp, services);
     unavailable_ = std::make_unique<UnavailableHandler>(config.server.hostname);
@@ -213,6 +217,7 @@ class Node {
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<MetadataStore> metadata_;
   std::unique_ptr<QueueStore> queue_;
+  std::unique_ptr<dns::ResolverPool> resolvers_;
   std::unique_ptr<Directory> directory_;
   std::unique_ptr<LocalDelivery> local_delivery_;
   std::unique_ptr<QueueRunner> runner_;

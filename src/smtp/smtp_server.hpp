@@ -20,6 +20,9 @@ class QueueStore;
 namespace runtime {
 class BlockingPool;
 }
+namespace dns {
+class ResolverPool;
+}
 
 struct SmtpServices {
   runtime::BlockingPool& blocking;
@@ -29,6 +32,7 @@ struct SmtpServices {
   MailboxStore& mailboxes;             // quota usage for RCPT checks
   LocalDelivery& local_delivery;       // LMTP delivers at once
   std::function<void()> queue_wakeup;  // tells the queue runner new mail arrived
+  dns::ResolverPool* resolvers = nullptr;  // sender domain checks; null: none
 };
 
 enum class SmtpMode { mx, lmtp };

@@ -2,10 +2,13 @@
 #include "smtp/smtp_session.hpp"
 
 #include <boost/system/system_error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <chrono>
 
+#include "common/address.hpp"
 #include "common/log.hpp"
 #include "delivery/local_delivery.hpp"
+#include "dns/resolver_pool.hpp"
 #include "directory/directory.hpp"
 #include "runtime/blocking_pool.hpp"
 #include "smtp/queue_id.hpp"
@@ -314,6 +317,18 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_mail(const smtp::MailArgs& ar
   if (args.reverse_path.kind == smtp::PathKind::postmaster) {
     co_return co_await client_error(SmtpReply(501, "5.1.7", "Bad sender address syntax"));
   }
+  if (mode_ == SmtpMode::mx && settings_.check_sender_domain && services_.resolvers &&
+      args.reverse_path.kind == smtp::PathKind::mailbox) {
+    auto refusal = co_await check_sender_domain(args.reverse_path.address.domain);
+    if (refusal) {
+      log_reject("MAIL", *refusal);
+      if (refusal->code() / 100 == 4) {
+        reply(*refusal);
+        co_return Next::proceed;
+      }
+      co_return co_await client_error(*refusal);
+    }
+  }
   tx_.emplace();
   tx_->sender = args.reverse_path;
   tx_->params = args.params;
@@ -376,6 +391,33 @@ struct CheckRecipientJob {
 };
 
 }  // namespace
+
+// Like Postfix's reject_unknown_sender_domain: a domain with neither MX nor
+// address records cannot take bounces; a null MX (RFC 7505 4.2) says it
+// sends no mail; a DNS failure is only "try again later".
+asio::awaitable<std::optional<SmtpReply>> SmtpSession::check_sender_domain(const std::string& domain) {
+  if (!is_ascii(domain)) co_return std::nullopt;  // U-labels need IDNA first: not checked, not refused
+  dns::Resolver& resolver = services_.resolvers->for_executor(co_await asio::this_coro::executor);
+  const std::string who = "<" + domain + ">";
+  auto temporary = SmtpReply(451, "4.1.8", who + ": Sender address rejected: Domain not found (DNS temporary failure)");
+  auto unknown = SmtpReply(550, "5.1.8", who + ": Sender address rejected: Domain not found");
+  auto mx = co_await resolver.mx(domain);
+  if (mx.ok()) {
+    if (mx.null_mx) co_return SmtpReply(550, "5.7.27", who + ": Sender address rejected: Domain does not accept mail");
+    co_return std::nullopt;
+  }
+  if (mx.status == dns::DnsStatus::nxdomain || mx.status == dns::DnsStatus::permanent_error) co_return unknown;
+  if (mx.status == dns::DnsStatus::temporary_failure) co_return temporary;
+  // No MX: RFC 5321 5.1 implicit MX, the domain's own address records.
+  auto a = co_await resolver.a(domain);
+  if (a.ok()) co_return std::nullopt;
+  auto aaaa = co_await resolver.aaaa(domain);
+  if (aaaa.ok()) co_return std::nullopt;
+  if (a.status == dns::DnsStatus::temporary_failure || aaaa.status == dns::DnsStatus::temporary_failure) {
+    co_return temporary;
+  }
+  co_return unknown;
+}
 
 asio::awaitable<SmtpSession::Next> SmtpSession::on_rcpt(const smtp::RcptArgs& args) {
   if (!tx_) co_return co_await client_error(SmtpReply(503, "5.5.1", "Error: need MAIL command"));

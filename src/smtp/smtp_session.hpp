@@ -55,6 +55,8 @@ class SmtpSession {
   boost::asio::awaitable<Next> on_hello(const smtp::SmtpCommand& command);
   boost::asio::awaitable<Next> on_mail(const smtp::MailArgs& args);
   boost::asio::awaitable<Next> on_rcpt(const smtp::RcptArgs& args);
+  // R-MX4: the sender's domain must be able to receive replies.
+  boost::asio::awaitable<std::optional<smtp::SmtpReply>> check_sender_domain(const std::string& domain);
   boost::asio::awaitable<Next> on_data();
   boost::asio::awaitable<Next> on_bdat(const smtp::BdatArgs& args);
   boost::asio::awaitable<Next> on_starttls();

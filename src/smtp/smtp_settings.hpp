@@ -16,6 +16,7 @@ struct SmtpSettings {
   std::uint32_t max_hops = 50;                    // Received headers, RFC 5321 6.3
   bool reject_bare_newlines = true;               // Postfix smtpd_forbid_bare_newline
   bool over_quota_is_permanent = false;           // 552 5.2.2 instead of 452 4.2.2
+  bool check_sender_domain = true;                // Postfix reject_unknown_sender_domain
   // Time to watch for a client speaking before our greeting (postscreen's
   // pregreet test); 0 checks only what already arrived.
   std::chrono::milliseconds greet_pause{0};

@@ -13,6 +13,8 @@ import subprocess
 import tempfile
 import time
 
+from private_unbound import PrivateUnbound
+
 POSTINO = os.environ.get("POSTINO_BIN", "postino")
 LISTENERS = ["smtp", "lmtp", "submission", "submissions", "pop3", "pop3s",
              "imap", "imaps", "managesieve", "https"]
@@ -36,9 +38,12 @@ def run_cli(config, *args, input=None, check=False):
 class Node:
     """One private Postino node: `with Node() as node: ...`."""
 
-    def __init__(self, domain="example.test", extra_config="", init=True):
+    def __init__(self, domain="example.test", extra_config="", init=True, dns_records=None):
+        """dns_records: unbound local-zone/local-data lines for the node's
+        private DNS server (default: private_unbound.DEFAULT_RECORDS)."""
         self.domain = domain
         self.extra_config = extra_config
+        self.dns = PrivateUnbound(dns_records)
         self.dir = tempfile.mkdtemp(prefix="postino-it-")
         self.config = os.path.join(self.dir, "postino.toml")
         self.ports = {}
@@ -54,6 +59,8 @@ class Node:
         if out.returncode != 0:
             raise RuntimeError("postino init failed: " + out.stderr)
         self.pick_ports()
+        self.dns.start()
+        self.write_drop_in("40-test-dns.toml", f'[dns]\nforwarders = ["{self.dns.forwarder}"]\ntimeout = "5s"\n')
         if self.extra_config:
             self.write_drop_in("60-test.toml", self.extra_config)
 
@@ -156,6 +163,7 @@ class Node:
 
     def cleanup(self):
         self.kill()
+        self.dns.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):

@@ -3,6 +3,7 @@ and raw sockets: delivery, single-instance storage, pre-queue policy,
 smuggling defences, limits and bad input."""
 import os
 import smtplib
+import socket
 import ssl
 import unittest
 
@@ -124,6 +125,17 @@ class InboundTest(unittest.TestCase):
         with self.smtp() as s:
             code, text = s.mail("sender@nodots")
             self.assertEqual((code, text[:5]), (501, b"5.1.7"))
+
+    def test_sender_domain_must_resolve(self):
+        with self.smtp() as s:
+            code, text = s.mail("someone@nowhere.example")
+            self.assertEqual((code, text[:5]), (550, b"5.1.8"))
+            code, text = s.mail("someone@nullmx.example")
+            self.assertEqual((code, text[:6]), (550, b"5.7.27"))
+            self.assertEqual(s.mail("someone@a-only.example")[0], 250)  # implicit MX
+            s.rset()
+            self.assertEqual(s.mail("")[0], 250)  # the null sender is not checked
+            s.rset()
 
     def test_size_limits(self):
         with self.smtp() as s:
@@ -299,6 +311,23 @@ class ProtocolViolationTest(unittest.TestCase):
         c = self.session()
         self.assertEqual(c.cmd("VRFY demo@example.test")[0], 252)
         self.assertEqual(c.cmd("VRFY nobody@example.test")[0], 252)
+
+
+class DnsFailureTest(unittest.TestCase):
+    def test_dns_failure_is_temporary(self):
+        with Node() as node:
+            silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # bound, never answers
+            silent.bind(("127.0.0.1", 0))
+            node.write_drop_in("45-dead-dns.toml",
+                               f'[dns]\nforwarders = ["127.0.0.1@{silent.getsockname()[1]}"]\ntimeout = "1s"\n')
+            node.start()
+            with smtplib.SMTP("127.0.0.1", node.ports["smtp"], local_hostname="client.remote.example",
+                              timeout=30) as s:
+                s.ehlo()
+                code, text = s.mail("someone@remote.example")
+                self.assertEqual((code, text[:5]), (451, b"4.1.8"))
+            silent.close()
+            node.stop()
 
 
 class LmtpTest(unittest.TestCase):
