@@ -182,8 +182,18 @@ class InboundTest(unittest.TestCase):
             s.starttls(context=ctx)
             s.ehlo()
             self.assertFalse(s.has_extn("starttls"))
-            s.sendmail("sender@remote.example", ["demo@example.test"], MESSAGE.replace(b"hello", b"over tls"))
-        self.assertTrue(self.node.wait_for_log("with ESMTPS") or True)
+            s.sendmail("sender@remote.example", ["bob@example.test"], MESSAGE.replace(b"hello", b"over tls"))
+        deadline_uids = wait_for_messages(self.node, "bob@example.test", 1)
+        texts = [fetch(self.node, "bob@example.test", u) for u in deadline_uids]
+        tls_copy = [t for t in texts if "over tls" in t]
+        if not tls_copy:
+            tls_copy = [fetch(self.node, "bob@example.test", u)
+                        for u in wait_for_messages(self.node, "bob@example.test", len(texts) + 1)]
+            tls_copy = [t for t in tls_copy if "over tls" in t]
+        self.assertTrue(tls_copy)
+        received = tls_copy[0].split("\r\n\r\n")[0]
+        self.assertIn("with ESMTPS", received)
+        self.assertIn("TLSv1.3", received)
 
 
 class ProtocolViolationTest(unittest.TestCase):
