@@ -93,6 +93,7 @@ biff = no
 smtputf8_enable = yes
 smtpd_tls_security_level = none
 smtp_tls_security_level = {tls_level}
+smtp_tls_loglevel = 1
 lmtp_tls_security_level = none
 """
 
@@ -130,7 +131,6 @@ class PrivatePostfix:
         self.data_dir = os.path.join(self.dir, "data")
         self.log_path = os.path.join(self.dir, "postfix.log")
         self.port = None
-        self.running = False
         os.makedirs(self.config_dir)
         # `postfix start` creates the queue subdirectories and the data
         # directory with their owners (post-install create-missing), but
@@ -160,7 +160,6 @@ class PrivatePostfix:
             log_offset = len(self.log())
             out = self.postfix("start")
             if out.returncode == 0 and self.wait_ready():
-                self.running = True
                 return self
             fresh = self.log()[log_offset:] + out.stderr
             self.stop()
@@ -201,7 +200,6 @@ class PrivatePostfix:
     def stop(self):
         pid = self.master_pid()
         if pid is None:
-            self.running = False
             return
         self.postfix("stop", timeout=STOP_TIMEOUT)
         # `postfix stop` escalates to SIGKILL itself; make sure of it.
@@ -210,7 +208,6 @@ class PrivatePostfix:
                 os.killpg(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        self.running = False
 
     def cleanup(self):
         self.stop()

@@ -27,6 +27,14 @@ SMTP_SOURCE = shutil.which("smtp-source") or (
 TOOL_TIMEOUT = 60
 
 
+def swaks_has_tls():
+    """swaks needs Net::SSLeay for STARTTLS (`swaks --support` says)."""
+    if not SWAKS:
+        return False
+    out = subprocess.run([SWAKS, "--support"], capture_output=True, text=True, timeout=TOOL_TIMEOUT)
+    return "TLS supported" in out.stdout + out.stderr
+
+
 # -- messages ----------------------------------------------------------------
 def message(n, subject, body, extra_headers=b"", first_headers=b""):
     """A message with every header Postfix would otherwise add (Date,
@@ -36,12 +44,12 @@ def message(n, subject, body, extra_headers=b"", first_headers=b""):
             b"To: Relay Target <%s>\r\n"
             b"Date: Mon, 01 Jan 2024 10:00:%02d +0000\r\n"
             b"Message-ID: <peer-%d@remote.example>\r\n"
-            b"Subject: " % (b"RCPT", n % 60, n) + subject + b"\r\n" +
+            b"Subject: " % (b"@RCPT@", n % 60, n) + subject + b"\r\n" +
             extra_headers + b"\r\n" + body)
 
 
 def varied_messages():
-    """20 (name, mail options, message) tuples; RCPT in the To: header is
+    """20 (name, mail options, message) tuples; @RCPT@ in the To: header is
     replaced with the recipient. Every message ends in CRLF (a client adds
     one otherwise)."""
     attachment = base64.encodebytes(bytes(range(256)) * 40).replace(b"\n", b"\r\n")
@@ -129,32 +137,49 @@ def message_id(raw):
 
 
 # -- Postfix relaying to Postino ---------------------------------------------
+# Postfix's smtp and lmtp clients send QUIT in the same packet as the final
+# "." (RFC 2920 3.1 lets commands follow the message content in a group);
+# Postino answers that with "554 5.5.0 SMTP protocol synchronization" and
+# Postfix bounces the message (test_default_client_pipelines_quit_after_dot).
+# Until that is fixed, the byte-exactness tests turn PIPELINING off on
+# Postfix's side; delete this workaround with the fix.
+NO_PIPELINING = ("smtp_discard_ehlo_keywords = pipelining\n"
+                 "lmtp_discard_lhlo_keywords = pipelining\n")
+
+
 @unittest.skipUnless(private_postfix.available(), "needs /usr/sbin/postfix and root")
 class PostfixRelayTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.node = Node()
-        for user in ["via-smtp", "via-lmtp", "via-tls", "andré"]:
+        cls.addClassCleanup(cls.node.cleanup)  # also when setUpClass fails
+        for user in ["via-smtp", "via-lmtp", "via-tls", "pipelined-smtp", "pipelined-lmtp", "andré"]:
             cls.node.add_user(f"{user}@example.test", "pw")
         cls.node.start()
 
     @classmethod
     def tearDownClass(cls):
         cls.node.stop()
-        cls.node.cleanup()
 
-    def relay(self, transport, rcpt, messages, smtp_tls_level="none"):
+    def smtp_transport(self):
+        return f"smtp:[127.0.0.1]:{self.node.ports['smtp']}"
+
+    def lmtp_transport(self):
+        return f"lmtp:inet:[127.0.0.1]:{self.node.ports['lmtp']}"
+
+    def relay(self, transport, rcpt, messages, smtp_tls_level="none", extra_main=NO_PIPELINING):
         """Sends `messages` through a private Postfix relaying with
-        `transport`; checks each arrives intact. Returns the deliveries."""
-        with PrivatePostfix(transport, smtp_tls_level=smtp_tls_level) as pf:
+        `transport`; checks each arrives intact. Returns (mail options,
+        trace headers) per message and Postfix's log."""
+        with PrivatePostfix(transport, smtp_tls_level=smtp_tls_level, extra_main=extra_main) as pf:
             pf.start()
             sent = {}
             for name, options, msg in messages:
-                msg = msg.replace(b"<RCPT>", rcpt.encode())
+                msg = msg.replace(b"@RCPT@", rcpt.encode())
                 sender = "andré@remote.example" if "SMTPUTF8" in options else "sender@remote.example"
                 qid = pf.send(sender, [rcpt], msg, mail_options=options)
-                sent[message_id(msg)] = (name, sender, msg, qid)
-            lines = pf.wait_sent([qid for _, _, _, qid in sent.values()])
+                sent[message_id(msg)] = (name, options, sender, msg, qid)
+            lines = pf.wait_sent([entry[-1] for entry in sent.values()])
             postfix_log = pf.log()
         for line in sum(lines.values(), []):
             self.assertIn("relay=127.0.0.1[127.0.0.1]", line)
@@ -166,7 +191,8 @@ class PostfixRelayTest(unittest.TestCase):
             # Postino's Received header and then Postfix's
             trace, rest = strip_trace(raw, received=2)
             delivered[message_id(rest)] = (trace, rest)
-        for mid, (name, sender, msg, qid) in sent.items():
+        result = []
+        for mid, (name, options, sender, msg, qid) in sent.items():
             with self.subTest(message=name):
                 self.assertIn(mid, delivered)
                 trace, rest = delivered[mid]
@@ -180,36 +206,54 @@ class PostfixRelayTest(unittest.TestCase):
                 self.assertIn(b"from relay.remote.example", trace[2])
                 self.assertIn(b"by relay.remote.example (Postfix)", trace[3])
                 self.assertIn(qid.encode(), trace[3])
-        return delivered, postfix_log
+                result.append((options, trace))
+        return result, postfix_log
+
+    def assert_protocol(self, delivered, protocol):
+        """RFC 3848 / RFC 6531 4.3: the with-clause of Postino's Received
+        header names the protocol, UTF8-prefixed under SMTPUTF8."""
+        for options, trace in delivered:
+            utf8 = "SMTPUTF8" in options
+            expected = ("UTF8" + protocol.removeprefix("E") if utf8 else protocol).encode()
+            self.assertIn(b" with " + expected + b" id ", trace[2])
 
     def test_postfix_relays_over_smtp(self):
-        port = self.node.ports["smtp"]
-        delivered, log = self.relay(f"smtp:[127.0.0.1]:{port}", "via-smtp@example.test",
-                                    varied_messages())
-        self.assertTrue(all(b"with ESMTP" in t[2] for t, _ in delivered.values()))
+        delivered, _ = self.relay(self.smtp_transport(), "via-smtp@example.test", varied_messages())
+        self.assert_protocol(delivered, "ESMTP")
 
     def test_postfix_relays_over_lmtp(self):
-        port = self.node.ports["lmtp"]
-        delivered, log = self.relay(f"lmtp:inet:[127.0.0.1]:{port}", "via-lmtp@example.test",
-                                    varied_messages())
-        self.assertTrue(all(b"with LMTP" in t[2] for t, _ in delivered.values()),
-                        [t[2] for t, _ in delivered.values()][:1])
+        delivered, _ = self.relay(self.lmtp_transport(), "via-lmtp@example.test", varied_messages())
+        self.assert_protocol(delivered, "LMTP")
 
     def test_postfix_relays_over_smtp_with_starttls(self):
-        port = self.node.ports["smtp"]
-        some = [m for m in varied_messages() if m[0] in ("plain", "utf8_smtputf8", "dots",
-                                                          "multipart_base64", "two_megabytes")]
-        delivered, log = self.relay(f"smtp:[127.0.0.1]:{port}", "via-tls@example.test", some,
+        some = [m for m in varied_messages()
+                if m[0] in ("plain", "utf8_smtputf8", "dots", "multipart_base64", "two_megabytes")]
+        delivered, log = self.relay(self.smtp_transport(), "via-tls@example.test", some,
                                     smtp_tls_level="encrypt")
         self.assertIn("TLS connection established to 127.0.0.1[127.0.0.1]", log)
-        self.assertTrue(all(b"with ESMTPS" in t[2] for t, _ in delivered.values()))
+        self.assert_protocol(delivered, "ESMTPS")
 
+    # Known Postino bug: see NO_PIPELINING.
+    @unittest.expectedFailure
+    def test_default_client_pipelines_quit_after_dot_smtp(self):
+        plain = [m for m in varied_messages() if m[0] in ("plain", "dots")]
+        self.relay(self.smtp_transport(), "pipelined-smtp@example.test", plain, extra_main="")
+
+    @unittest.expectedFailure
+    def test_default_client_pipelines_quit_after_dot_lmtp(self):
+        plain = [m for m in varied_messages() if m[0] in ("plain", "dots")]
+        self.relay(self.lmtp_transport(), "pipelined-lmtp@example.test", plain, extra_main="")
+
+    # Known Postino bug: for a UTF-8 recipient Postfix sends
+    # "RCPT TO:<andré@example.test> ORCPT=rfc822;andr+C3+A9@example.test";
+    # Postino's xtext decoder refuses escapes above 0x7F ("501 5.5.4 Bad
+    # ORCPT parameter") and Postfix bounces the message.
+    @unittest.expectedFailure
     def test_utf8_recipient_through_postfix(self):
-        port = self.node.ports["smtp"]
         msg = message(99, "ünïcödé".encode(), "to a UTF-8 mailbox ✓\r\n".encode(),
                       b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
                       b"Content-Transfer-Encoding: 8bit\r\n")
-        self.relay(f"smtp:[127.0.0.1]:{port}", "andré@example.test",
+        self.relay(self.smtp_transport(), "andré@example.test",
                    [("utf8_rcpt", ("SMTPUTF8", "BODY=8BITMIME"), msg)])
 
 
@@ -224,6 +268,7 @@ class SwaksTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.node = Node()
+        cls.addClassCleanup(cls.node.cleanup)
         for user in ["piped", "tls", "lmtp1", "lmtp2", "outer", "victim"]:
             cls.node.add_user(f"{user}@example.test", "pw")
         cls.node.start()
@@ -232,7 +277,6 @@ class SwaksTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.node.stop()
-        cls.node.cleanup()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def smtp(self, *args):
@@ -251,6 +295,7 @@ class SwaksTest(unittest.TestCase):
         uids = wait_for_messages(self.node, "piped@example.test", 1)
         self.assertIn(b"Subject: pipelined by swaks", fetch_bytes(self.node, "piped@example.test", uids[0]))
 
+    @unittest.skipUnless(swaks_has_tls(), "swaks without TLS support (Net::SSLeay)")
     def test_starttls(self):
         out = self.smtp("--to", "tls@example.test", "--tls", "--header", "Subject: swaks over tls")
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
@@ -289,17 +334,17 @@ class SwaksTest(unittest.TestCase):
                                        b"Subject: bare lf\r\n\r\nbare\nline\r\n.")
         self.assertNotEqual(out.returncode, 0)
         self.assertRegex(out.stdout, r"<\*\* 550 5\.5\.2 ")
+        self.assertEqual(mailbox_uids(self.node, "outer@example.test"), [])
 
     def test_end_of_data_smuggling_is_rejected_and_not_delivered(self):
         smuggled = (b"MAIL FROM:<evil@remote.example>\r\nRCPT TO:<victim@example.test>\r\nDATA\r\n"
                     b"From: evil@remote.example\r\nTo: victim@example.test\r\nSubject: smuggled\r\n\r\n"
-                    b"smuggled body\r\n.\r\n")
+                    b"smuggled body\r\n.")
         for name, terminator in [("lf-dot-crlf", b"\n.\r\n"), ("crlf-dot-lf", b"\r\n.\n"),
                                  ("lf-dot-lf", b"\n.\n"), ("cr-dot-crlf", b"\r.\r\n")]:
             with self.subTest(payload=name):
                 out = self.raw_data(name, b"From: s@remote.example\r\nTo: outer@example.test\r\n"
-                                          b"Subject: outer\r\n\r\nouter body" + terminator + smuggled +
-                                          b"NOOP\r\n.")
+                                          b"Subject: outer\r\n\r\nouter body" + terminator + smuggled)
                 self.assertNotEqual(out.returncode, 0, out.stdout)
                 self.assertRegex(out.stdout, r"<\*\* 550 5\.5\.2 ")
                 # exactly one reply to DATA's content: no 250 for smuggled commands
