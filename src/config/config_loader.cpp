@@ -137,6 +137,9 @@ void read_storage(TableReader& t, Config& c) {
                 {{"none", BlobCompression::none}, {"zstd", BlobCompression::zstd}});
   t.integer("zstd_level", c.storage.zstd_level, 1, 19);
   t.integer("sqlite_readers", c.storage.sqlite_readers, 1, 64);
+  t.duration("gc_interval", c.storage.gc_interval);
+  t.duration("gc_min_age", c.storage.gc_min_age);
+  if (c.storage.gc_interval.count() < 1000) t.bad_value("gc_interval", "must be at least 1s");
   t.finish();
 }
 

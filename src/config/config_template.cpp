@@ -46,6 +46,8 @@ trusted = []
 metadata = "sqlite"
 blob_compression = "zstd" # none, zstd
 zstd_level = 3
+gc_interval = "1h"        # collect unreferenced message blobs this often
+gc_min_age = "1h"         # ... once they are at least this old
 
 [directory]
 backend = "internal"

@@ -28,6 +28,18 @@ struct DueJob {
   Result<std::vector<QueueMessage>> operator()() const { return queue->due(unix_now(), limit); }
 };
 
+struct SweepJob {
+  QueueStore* queue;
+  void operator()() const {
+    auto removed = queue->remove_all_done();
+    if (!removed) {
+      log::error("queue_sweep_failed", {{"error", removed.error().message}});
+      return;
+    }
+    for (const auto& id : *removed) log::line(log::Level::info, "postino/qmgr", id + ": removed");
+  }
+};
+
 struct NextDueJob {
   QueueStore* queue;
   Result<std::optional<std::int64_t>> operator()() const { return queue->next_due(); }
@@ -141,6 +153,8 @@ asio::awaitable<void> QueueRunner::run() {
     std::size_t delivered = co_await deliver_due();
     if (delivered >= settings_.batch_messages) continue;  // more may be due
     if (woken_.load(std::memory_order_acquire)) continue;
+    // Idle: remove messages finished before a crash cut their removal short.
+    co_await blocking_.run(SweepJob{&queue_});
     auto next = co_await blocking_.run(NextDueJob{&queue_});
     auto wait = std::chrono::seconds(60);
     if (next && next->has_value()) {

@@ -148,6 +148,24 @@ asio::awaitable<std::string> LineReader::read_up_to(std::size_t max, millisecond
   co_return out;
 }
 
+void LineReader::unread(std::string_view bytes) {
+  if (bytes.empty()) return;
+  if (begin_ >= bytes.size()) {
+    begin_ -= bytes.size();
+    std::copy(bytes.begin(), bytes.end(), buf_.begin() + static_cast<std::ptrdiff_t>(begin_));
+    return;
+  }
+  std::vector<char> joined;
+  joined.reserve(std::max(bytes.size() + (end_ - begin_), kMinBuffer));
+  joined.insert(joined.end(), bytes.begin(), bytes.end());
+  joined.insert(joined.end(), buf_.begin() + static_cast<std::ptrdiff_t>(begin_),
+                buf_.begin() + static_cast<std::ptrdiff_t>(end_));
+  end_ = joined.size();
+  begin_ = 0;
+  joined.resize(std::max(joined.size(), kMinBuffer));
+  buf_ = std::move(joined);
+}
+
 asio::awaitable<bool> LineReader::wait_for_input(milliseconds timeout) {
   if (has_buffered()) co_return true;
   begin_ = end_ = 0;

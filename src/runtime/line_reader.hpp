@@ -61,6 +61,10 @@ class LineReader {
   bool has_buffered() const { return end_ > begin_; }
   std::size_t buffered_bytes() const { return end_ - begin_; }
   std::size_t discard_buffered();
+  // Puts bytes back in front of the buffered input, e.g. commands a client
+  // pipelined after the CRLF.CRLF that ended DATA (RFC 2920 3.1), which
+  // read_up_to() handed over with the message's last bytes.
+  void unread(std::string_view bytes);
 
  private:
   asio::awaitable<Line> read_line_impl(std::chrono::milliseconds timeout, bool interruptible);

@@ -138,6 +138,23 @@ TEST(LineReader, PipelinedBytesAreReportedAndDiscardable) {
   EXPECT_FALSE(reader.has_buffered());
 }
 
+// The end of DATA and a pipelined QUIT arrive in one read: the bytes after
+// the terminator go back and read as the next command.
+TEST(LineReader, UnreadPutsBytesBackInFront) {
+  Pair p;
+  LineReader reader(*p.stream);
+  p.send("body\r\n.\r\nQUIT\r\nNOOP\r\n");
+  std::string chunk = p.run(up_to(&reader, 4096));
+  while (chunk.find("NOOP\r\n") == std::string::npos) chunk += p.run(up_to(&reader, 4096));
+  const std::size_t end = chunk.find(".\r\n") + 3;
+  reader.unread(std::string_view(chunk).substr(end));
+  EXPECT_TRUE(reader.has_buffered());
+  EXPECT_EQ(p.run(read_one(&reader, 2s)).text, "QUIT");
+  EXPECT_EQ(p.run(read_one(&reader, 2s)).text, "NOOP");
+  reader.unread("RSET\r\n");  // into a drained buffer too
+  EXPECT_EQ(p.run(read_one(&reader, 2s)).text, "RSET");
+}
+
 TEST(LineReader, ReadExactForLiteralsKeepsWhatFollows) {
   Pair p;
   LineReader reader(*p.stream);

@@ -9,6 +9,11 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <cstdio>
 #include <functional>
@@ -29,6 +34,7 @@
 #include "runtime/blocking_pool.hpp"
 #include "server/unavailable_handler.hpp"
 #include "smtp/smtp_server.hpp"
+#include "store/blob_gc.hpp"
 #include "store/metadata_store.hpp"
 
 namespace postino {
@@ -104,6 +110,7 @@ class Node {
     }
     io_.start();
     auto runner_done = asio::co_spawn(io_.context(0), runner_->run(), asio::use_future);
+    auto gc_done = asio::co_spawn(io_.context(0), collect_garbage_periodically(), asio::use_future);
     for (auto& listener : listeners_) {
       listener->start();
       log::info("listener_started", {{"listener", listener->settings().name},
@@ -124,6 +131,8 @@ class Node {
     done.get();
     runner_->stop();
     runner_done.get();
+    asio::post(io_.context(0), [this] { gc_timer_->cancel(); });
+    gc_done.get();
     io_.stop();
     io_.join();
     blocking_.join();  // jobs still running touch the stores: finish them first
@@ -164,6 +173,39 @@ class Node {
       case Protocol::smtp: return *smtp_;
       case Protocol::lmtp: return *lmtp_;
       default: return *unavailable_;
+    }
+  }
+
+  struct GcJob {
+    MetadataStore* metadata;
+    BlobStore* blobs;
+    QueueStore* queue;
+    std::chrono::seconds min_age;
+    Result<GcReport> operator()() const {
+      // The queue's blobs first: anything enqueued later is younger than min_age.
+      auto live = queue->referenced_blobs();
+      if (!live) return live.take_error();
+      return collect_garbage(*metadata, *blobs, min_age, *live);
+    }
+  };
+
+  asio::awaitable<void> collect_garbage_periodically() {
+    gc_timer_ = std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
+    for (;;) {
+      gc_timer_->expires_after(config_->storage.gc_interval);
+      boost::system::error_code ec;
+      co_await gc_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;  // cancelled: stopping
+      auto min_age = std::chrono::duration_cast<std::chrono::seconds>(config_->storage.gc_min_age);
+      auto report = co_await blocking_.run(GcJob{metadata_.get(), blobs_.get(), queue_.get(), min_age});
+      if (!report) {
+        log::error("blob_gc_failed", {{"error", report.error().message}});
+        continue;
+      }
+      log::info("blob_gc", {{"unreferenced_removed", report->unreferenced_removed},
+                            {"orphans_removed", report->orphans_removed},
+                            {"kept_recent", report->kept_recent},
+                            {"kept_live", report->kept_live}});
     }
   }
 
@@ -225,6 +267,7 @@ class Node {
   std::unique_ptr<SmtpServer> lmtp_;
   std::unique_ptr<UnavailableHandler> unavailable_;
   std::vector<std::unique_ptr<runtime::Listener>> listeners_;
+  std::unique_ptr<asio::steady_timer> gc_timer_;  // on io_context 0
 };
 
 }  // namespace

@@ -498,15 +498,10 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_data() {
     decoded.clear();
     std::size_t used = decoder.feed(chunk, decoded);
     if (!decoder.over_limit()) spool_.append(decoded);
-    if (used < chunk.size()) {
-      // Bytes after CRLF.CRLF are the next pipelined command(s): a client
-      // may not send them before our reply (RFC 2920 3.1), but a client
-      // that does must not see them lost either; refuse as Postfix does.
-      log::line(log::Level::info, log_component_, "improper command pipelining after DATA from " + client());
-      reply(554, "5.5.0", hostname_ + " Error: SMTP protocol synchronization");
-      co_await flush();
-      co_return Next::close;
-    }
+    // Bytes after CRLF.CRLF are the next commands, which a pipelining
+    // client may send with the message (RFC 2920 3.1: Postfix sends QUIT
+    // this way): they go back to the reader for the command loop.
+    if (used < chunk.size()) reader_.unread(std::string_view(chunk).substr(used));
     if (!decoder.over_limit()) {
       auto spilled = co_await spool_.spill_if_large();
       if (!spilled) {

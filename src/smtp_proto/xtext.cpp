@@ -28,8 +28,10 @@ Result<std::string> decode_xtext(std::string_view text, bool allow_utf8) {
       int lo = upper_hex_value(text[i + 2]);
       if (hi < 0 || lo < 0) return make_error(Errc::invalid_argument, "bad xtext escape");
       int value = hi * 16 + lo;
-      // RFC 3461 4: the decoded text is US-ASCII; NUL would truncate C consumers.
-      if (value == 0 || value > 127) return make_error(Errc::invalid_argument, "xtext escape outside US-ASCII");
+      // NUL would truncate C consumers. Octets above 127 are accepted: Postfix
+      // (and others) escape the UTF-8 octets of an SMTPUTF8 address this way
+      // in ORCPT=rfc822;...; the result must then be valid UTF-8 (below).
+      if (value == 0) return make_error(Errc::invalid_argument, "xtext escape of NUL");
       out += static_cast<char>(value);
       i += 2;
     } else if (is_xchar(c) || (allow_utf8 && c >= 0x80)) {
@@ -38,7 +40,7 @@ Result<std::string> decode_xtext(std::string_view text, bool allow_utf8) {
       return make_error(Errc::invalid_argument, "invalid character in xtext");
     }
   }
-  if (allow_utf8 && !is_valid_utf8(out)) return make_error(Errc::invalid_argument, "xtext is not valid UTF-8");
+  if (!is_valid_utf8(out)) return make_error(Errc::invalid_argument, "xtext is not valid UTF-8");
   return out;
 }
 

@@ -16,6 +16,13 @@ TEST(Xtext, Decodes) {
   }
 }
 
+// Postfix escapes the UTF-8 octets of an SMTPUTF8 address in ORCPT.
+TEST(Xtext, EscapedUtf8OctetsDecode) {
+  EXPECT_EQ(*decode_xtext("rfc822;andr+C3+A9@example.test"), "rfc822;andr\xc3\xa9@example.test");
+  EXPECT_FALSE(decode_xtext("+C3").ok());      // a lone lead octet is not UTF-8
+  EXPECT_FALSE(decode_xtext("+C0+AF").ok());   // overlong
+}
+
 TEST(Xtext, Utf8UnitextOnlyWhenAllowed) {
   EXPECT_EQ(*decode_xtext("caf\xc3\xa9+2B", true), "caf\xc3\xa9+");
   EXPECT_FALSE(decode_xtext("caf\xc3", true).ok());

@@ -74,6 +74,11 @@ class QueueStore {
   // never drop_refs() this blob; GC collects it once nothing references it.
   virtual Result<std::optional<BlobInfo>> remove_if_done(const std::string& id) = 0;
 
+  // Removes every message with no pending recipient and returns their ids.
+  // remove_if_done() after the last outcome can be lost to a crash; the
+  // runner sweeps at start and when idle so such messages do not linger.
+  virtual Result<std::vector<std::string>> remove_all_done() = 0;
+
   // Administration (postqueue/postsuper verbs).
   virtual Result<std::vector<QueueMessage>> list() = 0;  // every message, all recipients
   virtual Result<QueueMessage> find(const std::string& id) = 0;

@@ -1,6 +1,7 @@
 // Settings of the storage layer: where data lives and which engines hold it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -15,6 +16,11 @@ struct StoreSettings {
   BlobCompression blob_compression = BlobCompression::zstd;
   int zstd_level = 3;
   std::uint32_t sqlite_readers = 4;  // reader connections in the pool
+  // Unreferenced blobs are collected every gc_interval once older than
+  // gc_min_age (longer than any gap between a blob's fsync and the commit
+  // that references it).
+  std::chrono::milliseconds gc_interval{std::chrono::hours(1)};
+  std::chrono::milliseconds gc_min_age{std::chrono::hours(1)};
 };
 
 }  // namespace postino

@@ -137,14 +137,8 @@ def message_id(raw):
 
 
 # -- Postfix relaying to Postino ---------------------------------------------
-# Postfix's smtp and lmtp clients send QUIT in the same packet as the final
-# "." (RFC 2920 3.1 lets commands follow the message content in a group);
-# Postino answers that with "554 5.5.0 SMTP protocol synchronization" and
-# Postfix bounces the message (test_default_client_pipelines_quit_after_dot).
-# Until that is fixed, the byte-exactness tests turn PIPELINING off on
-# Postfix's side; delete this workaround with the fix.
-NO_PIPELINING = ("smtp_discard_ehlo_keywords = pipelining\n"
-                 "lmtp_discard_lhlo_keywords = pipelining\n")
+# Postfix's smtp and lmtp clients pipeline, sending QUIT in the same packet
+# as the final "." (RFC 2920 3.1); the relay tests run Postfix as shipped.
 
 
 @unittest.skipUnless(private_postfix.available(), "needs /usr/sbin/postfix and root")
@@ -167,7 +161,7 @@ class PostfixRelayTest(unittest.TestCase):
     def lmtp_transport(self):
         return f"lmtp:inet:[127.0.0.1]:{self.node.ports['lmtp']}"
 
-    def relay(self, transport, rcpt, messages, smtp_tls_level="none", extra_main=NO_PIPELINING):
+    def relay(self, transport, rcpt, messages, smtp_tls_level="none", extra_main=""):
         """Sends `messages` through a private Postfix relaying with
         `transport`; checks each arrives intact. Returns (mail options,
         trace headers) per message and Postfix's log."""
@@ -233,22 +227,16 @@ class PostfixRelayTest(unittest.TestCase):
         self.assertIn("TLS connection established to 127.0.0.1[127.0.0.1]", log)
         self.assert_protocol(delivered, "ESMTPS")
 
-    # Known Postino bug: see NO_PIPELINING.
-    @unittest.expectedFailure
     def test_default_client_pipelines_quit_after_dot_smtp(self):
         plain = [m for m in varied_messages() if m[0] in ("plain", "dots")]
         self.relay(self.smtp_transport(), "pipelined-smtp@example.test", plain, extra_main="")
 
-    @unittest.expectedFailure
     def test_default_client_pipelines_quit_after_dot_lmtp(self):
         plain = [m for m in varied_messages() if m[0] in ("plain", "dots")]
         self.relay(self.lmtp_transport(), "pipelined-lmtp@example.test", plain, extra_main="")
 
-    # Known Postino bug: for a UTF-8 recipient Postfix sends
-    # "RCPT TO:<andré@example.test> ORCPT=rfc822;andr+C3+A9@example.test";
-    # Postino's xtext decoder refuses escapes above 0x7F ("501 5.5.4 Bad
-    # ORCPT parameter") and Postfix bounces the message.
-    @unittest.expectedFailure
+    # For a UTF-8 recipient Postfix sends
+    # "RCPT TO:<andré@example.test> ORCPT=rfc822;andr+C3+A9@example.test".
     def test_utf8_recipient_through_postfix(self):
         msg = message(99, "ünïcödé".encode(), "to a UTF-8 mailbox ✓\r\n".encode(),
                       b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"

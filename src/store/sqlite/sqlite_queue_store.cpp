@@ -279,6 +279,24 @@ Result<std::optional<BlobInfo>> SqliteQueueStore::remove_if_done(const std::stri
   });
 }
 
+Result<std::vector<std::string>> SqliteQueueStore::remove_all_done() {
+  return writer_->run<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+    // Recipients go with their message (ON DELETE CASCADE).
+    auto q = db.prepare(
+        "DELETE FROM queue_messages WHERE NOT EXISTS (SELECT 1 FROM queue_recipients r "
+        "WHERE r.message_id = queue_messages.id AND r.state = 'pending') RETURNING id");
+    if (!q) return q.take_error();
+    std::vector<std::string> removed;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return row.take_error();
+      if (!*row) break;
+      removed.push_back(q->column_text(0));
+    }
+    return removed;
+  });
+}
+
 Result<std::vector<QueueMessage>> SqliteQueueStore::list() {
   return readers_->with([&](Connection& db) -> Result<std::vector<QueueMessage>> {
     auto q = db.prepare(std::string(kJoinedColumns) + "ORDER BY m.arrived_at, m.id, r.id");

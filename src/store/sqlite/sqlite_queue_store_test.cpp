@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <atomic>
 #include <cstdio>
 #include <thread>
@@ -112,6 +114,28 @@ TEST_F(QueueStoreTest, EnqueueStoresEverythingAndFindReadsItBack) {
 
   EXPECT_EQ(code_of(queue_->enqueue(message)), Errc::already_exists);
   EXPECT_EQ(code_of(queue_->find("FFFF")), Errc::not_found);
+}
+
+// A crash between the last outcome and remove_if_done leaves a message with
+// no pending recipient; the sweep removes exactly those.
+TEST_F(QueueStoreTest, RemoveAllDoneSweepsFinishedMessagesOnly) {
+  enqueue(make_message("DONE1", 1, {"a@remote.test", "b@remote.test"}));
+  enqueue(make_message("BUSY", 2, {"c@remote.test", "d@remote.test"}));
+  enqueue(make_message("DONE2", 3, {"e@remote.test"}));
+  auto done1 = *queue_->find("DONE1");
+  ASSERT_TRUE(queue_->mark_delivered(done1.recipients[0].id, "250").ok());
+  ASSERT_TRUE(queue_->mark_failed(done1.recipients[1].id, "550").ok());
+  auto busy = *queue_->find("BUSY");
+  ASSERT_TRUE(queue_->mark_delivered(busy.recipients[0].id, "250").ok());
+  ASSERT_TRUE(queue_->mark_delivered(queue_->find("DONE2")->recipients[0].id, "250").ok());
+
+  auto removed = queue_->remove_all_done();
+  ASSERT_TRUE(removed.ok());
+  std::sort(removed->begin(), removed->end());
+  EXPECT_EQ(*removed, (std::vector<std::string>{"DONE1", "DONE2"}));
+  EXPECT_TRUE(queue_->find("BUSY").ok());
+  EXPECT_EQ(code_of(queue_->find("DONE1")), Errc::not_found);
+  EXPECT_TRUE(queue_->remove_all_done()->empty());
 }
 
 TEST_F(QueueStoreTest, InvalidInputIsRefused) {
