@@ -162,7 +162,10 @@ asio::awaitable<void> QueueRunner::run() {
       if (wait.count() == 0) continue;
       wait = std::min(wait, std::chrono::seconds(60));  // see CLI flush/release within a minute
     }
-    // A wake() during the lookup above already ran its cancel: look again.
+    // A wake() or stop() during the lookups above already ran its cancel
+    // (on this executor, while we were suspended): check before waiting.
+    // Between here and async_wait nothing suspends, so a later cancel hits.
+    if (stopping_.load(std::memory_order_acquire)) break;
     if (woken_.load(std::memory_order_acquire)) continue;
     timer_.expires_after(wait);
     boost::system::error_code ec;

@@ -35,6 +35,15 @@ def run_cli(config, *args, input=None, check=False):
                           timeout=120, check=check)
 
 
+def thread_stacks(pid):
+    """Every thread's backtrace of a stuck process (gdb), for the failure report."""
+    if not shutil.which("gdb"):
+        return "(gdb not installed: no stacks)"
+    out = subprocess.run(["gdb", "-batch", "-ex", "thread apply all bt 20", "-p", str(pid)],
+                         capture_output=True, text=True, timeout=120)
+    return "\n".join(line for line in out.stdout.splitlines() if line.startswith(("#", "Thread")))
+
+
 class Node:
     """One private Postino node: `with Node() as node: ...`."""
 
@@ -127,9 +136,10 @@ class Node:
         try:
             code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            stacks = thread_stacks(self.proc.pid)
             self.proc.kill()
             code = self.proc.wait()
-            raise RuntimeError("postino serve ignored the stop signal")
+            raise RuntimeError("postino serve ignored the stop signal\n" + stacks + "\n" + self.server_log()[-4000:])
         finally:
             self.proc.stdout.close()
             self.log.close()
