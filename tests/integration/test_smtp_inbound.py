@@ -323,6 +323,29 @@ class ProtocolViolationTest(unittest.TestCase):
         self.assertEqual(c.cmd("VRFY nobody@example.test")[0], 252)
 
 
+class DefaultLimitsTest(unittest.TestCase):
+    def test_1001_pipelined_recipients(self):
+        with Node() as node:
+            node.add_user("demo@example.test", "pw")
+            node.start()
+            c = RawSmtp(node.ports["smtp"])
+            c.reply()
+            c.cmd("EHLO client.remote.example")
+            # one pipelined group: MAIL, 1,001 RCPTs (the default limit is 1,000)
+            c.send("MAIL FROM:<s@remote.example>\r\n" + "RCPT TO:<demo@example.test>\r\n" * 1001)
+            self.assertEqual(c.reply()[0], 250)
+            codes = [c.reply()[0] for _ in range(1001)]
+            self.assertEqual(codes.count(250), 1000)
+            self.assertEqual(codes[-1], 452)
+            self.assertEqual(c.cmd("DATA")[0], 354)
+            c.send(b"Subject: many\r\n\r\nx\r\n.\r\n")
+            code, text = c.reply()
+            self.assertEqual(code, 250, text)
+            self.assertEqual(c.cmd("QUIT")[0], 221)
+            c.close()
+            node.stop()
+
+
 class DnsFailureTest(unittest.TestCase):
     def test_dns_failure_is_temporary(self):
         with Node() as node:
