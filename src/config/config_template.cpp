@@ -16,7 +16,7 @@ hostname = "{hostname}"
 data_dir = "."
 pid_file = "postino.pid"
 # io_threads = 0          # 0: one per core
-# blocking_threads = 4    # SQLite, fsync, directory lookups
+# blocking_threads = 16   # SQLite, fsync, directory lookups
 
 [log]
 level = "info"            # debug, info, warn, error

@@ -125,28 +125,35 @@ LocalDelivery::Expansion LocalDelivery::expand(const std::string& recipient) {
   return result;
 }
 
-std::vector<RecipientOutcome> LocalDelivery::deliver(const DeliveryRequest& request) {
-  std::vector<RecipientOutcome> outcomes(request.recipients.size());
-  // One Delivery per distinct account across all recipients (as Postfix's
-  // duplicate filter): a person reached through two aliases gets one copy.
-  std::vector<Delivery> deliveries;
-  std::map<std::string, std::size_t> delivery_of_account;
-  std::vector<std::vector<std::size_t>> deliveries_of_recipient(request.recipients.size());
-  std::vector<bool> expansion_failed(request.recipients.size(), false);
-  const std::string return_path = "Return-Path: <" + request.sender + ">\r\n";
+struct LocalDelivery::Plan {
+  std::vector<RecipientOutcome> outcomes;
+  std::vector<bool> expansion_failed;
+  std::vector<std::vector<std::size_t>> deliveries_of_recipient;  // indexes into the shared batch
+  std::map<std::size_t, std::string> account_of;                  // batch index -> account
+};
 
+// Expands every recipient and appends one Delivery per distinct account to
+// `batch` (as Postfix's duplicate filter: a person reached through two
+// aliases gets one copy).
+LocalDelivery::Plan LocalDelivery::plan(const DeliveryRequest& request, std::vector<Delivery>& batch) {
+  Plan p;
+  p.outcomes.resize(request.recipients.size());
+  p.expansion_failed.assign(request.recipients.size(), false);
+  p.deliveries_of_recipient.resize(request.recipients.size());
+  std::map<std::string, std::size_t> delivery_of_account;
+  const std::string return_path = "Return-Path: <" + request.sender + ">\r\n";
   for (std::size_t i = 0; i < request.recipients.size(); ++i) {
     const std::string& recipient = request.recipients[i];
     auto expansion = expand(recipient);
     if (expansion.failure) {
-      outcomes[i] = *expansion.failure;
-      expansion_failed[i] = true;
+      p.outcomes[i] = *expansion.failure;
+      p.expansion_failed[i] = true;
       continue;
     }
-    outcomes[i].recipient = recipient;
-    outcomes[i].external = expansion.external;
+    p.outcomes[i].recipient = recipient;
+    p.outcomes[i].external = expansion.external;
     for (const auto& account : expansion.accounts) {
-      auto [it, inserted] = delivery_of_account.emplace(account.address, deliveries.size());
+      auto [it, inserted] = delivery_of_account.emplace(account.address, batch.size());
       if (inserted) {
         Delivery d;
         d.account = account.id;
@@ -155,18 +162,39 @@ std::vector<RecipientOutcome> LocalDelivery::deliver(const DeliveryRequest& requ
         d.internal_date = request.arrived_at;
         d.quota_bytes = account.quota_bytes;
         d.delivery_key = request.queue_id + "/" + account.address;
-        deliveries.push_back(std::move(d));
+        batch.push_back(std::move(d));
+        p.account_of[it->second] = account.address;
       }
-      deliveries_of_recipient[i].push_back(it->second);
+      p.deliveries_of_recipient[i].push_back(it->second);
     }
   }
+  return p;
+}
 
+std::vector<std::vector<RecipientOutcome>> LocalDelivery::deliver_many(const std::vector<DeliveryRequest>& requests) {
+  std::vector<Delivery> batch;
+  std::vector<Plan> plans;
+  plans.reserve(requests.size());
+  for (const auto& request : requests) plans.push_back(plan(request, batch));
+  // One store call, one transaction, for every message of the batch.
   std::vector<Result<DeliveryOutcome>> stored;
-  if (!deliveries.empty()) stored = mailboxes_.deliver(deliveries);
+  if (!batch.empty()) stored = mailboxes_.deliver(batch);
+  std::vector<std::vector<RecipientOutcome>> out;
+  out.reserve(requests.size());
+  for (std::size_t r = 0; r < requests.size(); ++r) out.push_back(finish(requests[r], plans[r], stored));
+  return out;
+}
 
-  std::vector<std::string> account_of(deliveries.size());
-  for (const auto& [address, index] : delivery_of_account) account_of[index] = address;
+std::vector<RecipientOutcome> LocalDelivery::deliver(const DeliveryRequest& request) {
+  return std::move(deliver_many({request}).front());
+}
 
+std::vector<RecipientOutcome> LocalDelivery::finish(const DeliveryRequest& request, Plan& p,
+                                                    const std::vector<Result<DeliveryOutcome>>& stored) {
+  std::vector<RecipientOutcome>& outcomes = p.outcomes;
+  auto& expansion_failed = p.expansion_failed;
+  auto& deliveries_of_recipient = p.deliveries_of_recipient;
+  auto& account_of = p.account_of;
   for (std::size_t i = 0; i < request.recipients.size(); ++i) {
     if (expansion_failed[i]) continue;
     RecipientOutcome& o = outcomes[i];

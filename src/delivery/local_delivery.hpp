@@ -13,6 +13,7 @@
 
 #include "delivery/delivery_settings.hpp"
 #include "store/blob_store.hpp"
+#include "store/mailbox_store.hpp"
 
 namespace postino {
 
@@ -45,10 +46,17 @@ class LocalDelivery {
   LocalDelivery(Directory& directory, MailboxStore& mailboxes, LocalDeliverySettings settings);
   // One outcome per request recipient, in order.
   std::vector<RecipientOutcome> deliver(const DeliveryRequest& request);
+  // The same for many messages with one store transaction (one fsync) for
+  // all of them: the queue runner's batches.
+  std::vector<std::vector<RecipientOutcome>> deliver_many(const std::vector<DeliveryRequest>& requests);
 
  private:
   struct Expansion;
+  struct Plan;
   Expansion expand(const std::string& recipient);
+  Plan plan(const DeliveryRequest& request, std::vector<Delivery>& batch);
+  std::vector<RecipientOutcome> finish(const DeliveryRequest& request, Plan& plan,
+                                       const std::vector<Result<DeliveryOutcome>>& stored);
 
   Directory& directory_;
   MailboxStore& mailboxes_;

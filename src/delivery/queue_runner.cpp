@@ -45,52 +45,61 @@ struct NextDueJob {
   Result<std::optional<std::int64_t>> operator()() const { return queue->next_due(); }
 };
 
-struct DeliverJob {
+struct DeliverBatchJob {
   LocalDelivery* local;
-  const DeliveryRequest* request;
-  std::vector<RecipientOutcome> operator()() const { return local->deliver(*request); }
+  const std::vector<DeliveryRequest>* requests;
+  std::vector<std::vector<RecipientOutcome>> operator()() const { return local->deliver_many(*requests); }
 };
 
-struct RecordOutcomesJob {
+// Turns each recipient's outcome into a queue update (retry schedule,
+// expiry), records the whole batch in one transaction and logs each result
+// in Postfix's shape.
+struct RecordBatchJob {
   QueueStore* queue;
-  const QueueMessage* message;
-  const std::vector<RecipientOutcome>* outcomes;
+  const std::vector<QueueMessage>* messages;
+  const std::vector<std::vector<RecipientOutcome>>* outcomes;
   const QueueRunnerSettings* settings;
 
-  // Records each recipient's outcome; returns whether the message is done.
   void operator()() const {
     const std::int64_t now = unix_now();
-    for (std::size_t i = 0; i < outcomes->size(); ++i) {
-      const QueueRecipient& r = message->recipients[i];
-      const RecipientOutcome& o = (*outcomes)[i];
-      const std::string reply = o.reply();
-      const std::int64_t delay = now - message->arrived_at;
-      std::string status;
-      Status saved;
-      if (o.status == DeliveryStatus::delivered) {
-        saved = queue->mark_delivered(r.id, reply);
-        status = "sent";
-      } else if (o.status == DeliveryStatus::failed) {
-        saved = queue->mark_failed(r.id, reply);
-        status = "bounced";
-      } else if (now - message->arrived_at >= settings->max_queue_lifetime.count()) {
-        saved = queue->mark_failed(r.id, reply + " (message expired in queue)");
-        status = "expired";
-      } else {
-        auto wait = QueueRunner::retry_delay(*settings, r.attempts + 1);
-        saved = queue->defer(r.id, now + wait.count(), reply);
-        status = "deferred";
+    std::vector<RecipientUpdate> updates;
+    std::vector<std::string> lines;
+    for (std::size_t m = 0; m < messages->size(); ++m) {
+      const QueueMessage& message = (*messages)[m];
+      for (std::size_t i = 0; i < message.recipients.size(); ++i) {
+        const QueueRecipient& r = message.recipients[i];
+        const RecipientOutcome& o = (*outcomes)[m][i];
+        RecipientUpdate u{r.id, RecipientState::pending, 0, o.reply()};
+        std::string status;
+        if (o.status == DeliveryStatus::delivered) {
+          u.state = RecipientState::delivered;
+          status = "sent";
+        } else if (o.status == DeliveryStatus::failed) {
+          u.state = RecipientState::failed;
+          status = "bounced";
+        } else if (now - message.arrived_at >= settings->max_queue_lifetime.count()) {
+          u.state = RecipientState::failed;
+          u.reply += " (message expired in queue)";
+          status = "expired";
+        } else {
+          u.next_attempt_at = now + QueueRunner::retry_delay(*settings, r.attempts + 1).count();
+          status = "deferred";
+        }
+        lines.push_back(message.id + ": to=<" + r.address + ">, relay=local, delay=" +
+                        std::to_string(now - message.arrived_at) + ", dsn=" + o.enhanced + ", status=" + status +
+                        " (" + o.text + ")");
+        updates.push_back(std::move(u));
       }
-      if (!saved) {
-        log::error("queue_update_failed", {{"queue_id", message->id}, {"error", saved.error().message}});
-        continue;
-      }
-      log::line(log::Level::info, "postino/local",
-                message->id + ": to=<" + r.address + ">, relay=local, delay=" + std::to_string(delay) +
-                    ", dsn=" + o.enhanced + ", status=" + status + " (" + o.text + ")");
     }
-    auto removed = queue->remove_if_done(message->id);
-    if (removed && removed->has_value()) log::line(log::Level::info, "postino/qmgr", message->id + ": removed");
+    auto removed = queue->record(updates);
+    if (!removed) {
+      // Nothing recorded: the recipients stay pending and are retried; the
+      // delivery keys keep the stored copies from repeating.
+      log::error("queue_update_failed", {{"error", removed.error().message}});
+      return;
+    }
+    for (const auto& line : lines) log::line(log::Level::info, "postino/local", line);
+    for (const auto& id : *removed) log::line(log::Level::info, "postino/qmgr", id + ": removed");
   }
 };
 
@@ -122,27 +131,27 @@ void QueueRunner::stop() {
   asio::post(executor_, [this] { timer_.cancel(); });
 }
 
-asio::awaitable<void> QueueRunner::deliver_message(const QueueMessage& message) {
-  DeliveryRequest request;
-  request.queue_id = message.id;
-  request.sender = message.sender;
-  request.blob = message.blob;
-  request.arrived_at = message.arrived_at;
-  for (const auto& r : message.recipients) request.recipients.push_back(r.address);
-  auto outcomes = co_await blocking_.run(DeliverJob{&local_, &request});
-  co_await blocking_.run(RecordOutcomesJob{&queue_, &message, &outcomes, &settings_});
-}
-
 asio::awaitable<std::size_t> QueueRunner::deliver_due() {
   auto due = co_await blocking_.run(DueJob{&queue_, settings_.batch_messages});
   if (!due) {
     log::error("queue_read_failed", {{"error", due.error().message}});
     co_return 0;
   }
+  if (due->empty() || stopping_.load(std::memory_order_acquire)) co_return 0;
+  // The whole batch: one mailbox transaction, then one queue transaction.
+  std::vector<DeliveryRequest> requests;
+  requests.reserve(due->size());
   for (const auto& message : *due) {
-    if (stopping_.load(std::memory_order_acquire)) break;
-    co_await deliver_message(message);
+    DeliveryRequest request;
+    request.queue_id = message.id;
+    request.sender = message.sender;
+    request.blob = message.blob;
+    request.arrived_at = message.arrived_at;
+    for (const auto& r : message.recipients) request.recipients.push_back(r.address);
+    requests.push_back(std::move(request));
   }
+  auto outcomes = co_await blocking_.run(DeliverBatchJob{&local_, &requests});
+  co_await blocking_.run(RecordBatchJob{&queue_, &*due, &outcomes, &settings_});
   co_return due->size();
 }
 

@@ -40,7 +40,6 @@ class QueueRunner {
 
  private:
   boost::asio::awaitable<std::size_t> deliver_due();
-  boost::asio::awaitable<void> deliver_message(const QueueMessage& message);
 
   boost::asio::any_io_executor executor_;
   runtime::BlockingPool& blocking_;

@@ -51,7 +51,9 @@ struct ProxyProtocolSettings {
 
 struct RuntimeSettings {
   std::uint32_t io_threads = 0;        // 0: one per core
-  std::uint32_t blocking_threads = 4;  // SQLite, fsync, LDAP, large parses
+  // SQLite, fsync, LDAP, large parses. Threads mostly wait on fsync and the
+  // group-commit writer, so more of them means more work per commit.
+  std::uint32_t blocking_threads = 16;
 };
 
 }  // namespace postino

@@ -50,6 +50,14 @@ struct QueueMessage {
   std::vector<QueueRecipient> recipients;
 };
 
+// One recipient's outcome for QueueStore::record().
+struct RecipientUpdate {
+  RecipientRowId recipient{};
+  RecipientState state = RecipientState::pending;  // pending: deferred until next_attempt_at
+  std::int64_t next_attempt_at = 0;
+  std::string reply;
+};
+
 class QueueStore {
  public:
   virtual ~QueueStore() = default;
@@ -68,6 +76,12 @@ class QueueStore {
   virtual Status mark_delivered(RecipientRowId recipient, const std::string& reply) = 0;
   virtual Status mark_failed(RecipientRowId recipient, const std::string& reply) = 0;
   virtual Status defer(RecipientRowId recipient, std::int64_t next_attempt_at, const std::string& reply) = 0;
+
+  // Applies many outcomes in one transaction (one fsync for a whole
+  // delivery batch), then removes the touched messages left with no pending
+  // recipient and returns their ids. An update for a recipient that is no
+  // longer pending is skipped (a retry after a crash), not an error.
+  virtual Result<std::vector<std::string>> record(const std::vector<RecipientUpdate>& updates) = 0;
 
   // Removes the message if no recipient is pending; returns its blob (for
   // logs), or nullopt if still pending. The queue holds no BlobIndex count:

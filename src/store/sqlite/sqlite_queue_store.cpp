@@ -279,6 +279,45 @@ Result<std::optional<BlobInfo>> SqliteQueueStore::remove_if_done(const std::stri
   });
 }
 
+Result<std::vector<std::string>> SqliteQueueStore::record(const std::vector<RecipientUpdate>& updates) {
+  return writer_->run<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+    std::vector<std::string> touched;
+    for (const auto& u : updates) {
+      const char* state = u.state == RecipientState::delivered ? "delivered"
+                          : u.state == RecipientState::failed  ? "failed"
+                                                               : "pending";
+      auto q = db.prepare(
+          "UPDATE queue_recipients SET state = ?2, attempts = attempts + 1, last_reply = ?3, "
+          "next_attempt_at = CASE WHEN ?2 = 'pending' THEN ?4 ELSE next_attempt_at END "
+          "WHERE id = ?1 AND state = 'pending' RETURNING message_id");
+      if (!q) return q.take_error();
+      q->bind_int64(1, static_cast<std::int64_t>(u.recipient)).bind_text(2, state).bind_text(3, u.reply);
+      q->bind_int64(4, u.next_attempt_at);
+      auto row = q->step();
+      if (!row) return row.take_error();
+      if (*row) {
+        std::string id = q->column_text(0);
+        if (std::find(touched.begin(), touched.end(), id) == touched.end()) touched.push_back(std::move(id));
+        // Finish the statement so its cached form can be reused.
+        while (true) {
+          auto more = q->step();
+          if (!more) return more.take_error();
+          if (!*more) break;
+        }
+      }
+    }
+    std::vector<std::string> removed;
+    for (const auto& id : touched) {
+      auto pending = has_pending(db, id);
+      if (!pending) return pending.take_error();
+      if (*pending) continue;
+      if (auto s = delete_message(db, id); !s) return s.take_error();
+      removed.push_back(id);
+    }
+    return removed;
+  });
+}
+
 Result<std::vector<std::string>> SqliteQueueStore::remove_all_done() {
   return writer_->run<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
     // Recipients go with their message (ON DELETE CASCADE).

@@ -138,6 +138,36 @@ TEST_F(QueueStoreTest, RemoveAllDoneSweepsFinishedMessagesOnly) {
   EXPECT_TRUE(queue_->remove_all_done()->empty());
 }
 
+TEST_F(QueueStoreTest, RecordAppliesABatchAndRemovesFinishedMessages) {
+  enqueue(make_message("B1", 1, {"a@remote.test", "b@remote.test"}));
+  enqueue(make_message("B2", 2, {"c@remote.test"}));
+  auto b1 = *queue_->find("B1");
+  auto b2 = *queue_->find("B2");
+  std::vector<RecipientUpdate> updates{
+      {b1.recipients[0].id, RecipientState::delivered, 0, "250 ok"},
+      {b1.recipients[1].id, RecipientState::pending, 500, "452 full"},
+      {b2.recipients[0].id, RecipientState::failed, 0, "550 no"},
+  };
+  auto removed = queue_->record(updates);
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  EXPECT_EQ(*removed, std::vector<std::string>{"B2"});
+  auto after = *queue_->find("B1");
+  EXPECT_EQ(after.recipients[0].state, RecipientState::delivered);
+  EXPECT_EQ(after.recipients[1].state, RecipientState::pending);
+  EXPECT_EQ(after.recipients[1].next_attempt_at, 500);
+  EXPECT_EQ(after.recipients[1].attempts, 1u);
+  EXPECT_EQ(after.recipients[1].last_reply, "452 full");
+  // Replaying the batch skips recipients no longer pending; a still-pending
+  // (deferred) one is simply deferred again.
+  removed = queue_->record(updates);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_TRUE(removed->empty());
+  EXPECT_EQ(queue_->find("B1")->recipients[0].attempts, 1u);
+  EXPECT_EQ(queue_->find("B1")->recipients[1].attempts, 2u);
+  ASSERT_TRUE(queue_->record({{after.recipients[1].id, RecipientState::delivered, 0, "250"}}).ok());
+  EXPECT_EQ(code_of(queue_->find("B1")), Errc::not_found);
+}
+
 TEST_F(QueueStoreTest, InvalidInputIsRefused) {
   for (const std::string& id :
        std::vector<std::string>{"", "abc", "A-B", "A B", std::string(33, 'A'), std::string("A\0B", 3)}) {
