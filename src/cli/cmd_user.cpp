@@ -28,11 +28,20 @@ Record user_record(const UserView& user) {
           {"created", format_unix_time(user.created_at)}};
 }
 
-// The password from stdin, or a generated one that `announce` reports.
+// The password from stdin, or a generated one that report() shows.
 Result<std::string> obtain_password(bool from_stdin, bool& generated) {
   generated = !from_stdin;
   if (from_stdin) return read_password_stdin();
   return generate_password();
+}
+
+// Confirms a change; a generated password is shown once, with it.
+void report(CliContext& context, const std::string& message, bool generated, const std::string& password) {
+  if (generated) {
+    context.out().record({{"message", message}, {"password", password}});
+  } else {
+    context.out().done(message);
+  }
 }
 
 void add_password_flag(CLI::App* cmd, UserOptions& options) {
@@ -64,11 +73,7 @@ void register_user(CLI::App& app, CliContext& context, int& exit_code) {
       if (!password) return password.take_error();
       auto done = admin.add_user(options->address, *password, quota);
       if (!done) return done.take_error();
-      if (generated) {
-        context.out().record({{"message", *done}, {"password", *password}});
-      } else {
-        context.out().done(*done);
-      }
+      report(context, *done, generated, *password);
       return {};
     });
   });
@@ -120,11 +125,7 @@ void register_user(CLI::App& app, CliContext& context, int& exit_code) {
       if (!password) return password.take_error();
       auto done = admin.set_password(options->address, *password);
       if (!done) return done.take_error();
-      if (generated) {
-        context.out().record({{"message", *done}, {"password", *password}});
-      } else {
-        context.out().done(*done);
-      }
+      report(context, *done, generated, *password);
       return {};
     });
   });
