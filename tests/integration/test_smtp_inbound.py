@@ -346,6 +346,23 @@ class DefaultLimitsTest(unittest.TestCase):
             node.stop()
 
 
+class PregreetTest(unittest.TestCase):
+    def test_talking_before_the_greeting_is_refused(self):
+        with Node(extra_config='[smtp]\ngreet_pause = "1s"\n') as node:
+            node.add_user("demo@example.test", "pw")
+            node.start()
+            early = RawSmtp(node.ports["smtp"])
+            early.send("EHLO hasty.remote.example\r\n")  # before any greeting
+            code, text = early.reply()
+            self.assertEqual((code, text[4:9]), (554, "5.5.1"))
+            self.assertTrue(early.closed())
+            polite = RawSmtp(node.ports["smtp"])
+            self.assertEqual(polite.reply()[0], 220)  # after the pause
+            self.assertEqual(polite.cmd("QUIT")[0], 221)
+            self.assertIn("PREGREET from unknown[127.0.0.1]", node.server_log())
+            node.stop()
+
+
 class DnsFailureTest(unittest.TestCase):
     def test_dns_failure_is_temporary(self):
         with Node() as node:
