@@ -352,7 +352,7 @@ Result<std::unique_ptr<UnboundResolver>> UnboundResolver::create(asio::io_contex
   if (ub_ctx_set_option(ctx.get(), "do-not-query-localhost:", "no") != 0) {
     return make_error(Errc::io_error, "libunbound rejected do-not-query-localhost");
   }
-  // We are a stub in front of the site's resolver, which owns local policy:
+  // We forward every query to the site's resolver, which owns local policy:
   // let it answer the RFC 1918 / RFC 6303 reverse zones (internal PTRs for
   // FCrDNS) and test. (RFC 6761 6.2 asks caching servers, the forwarder, to
   // answer test. locally; "transparent" passes it through to them).

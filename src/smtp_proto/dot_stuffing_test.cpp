@@ -111,8 +111,8 @@ TEST(DotDecoder, EverySplitPoint) {
 
 TEST(DotDecoder, SmugglingPayloadsDoNotTerminate) {
   // Each of these ends DATA in some broken MTA; none may end it here.
-  for (std::string_view fake : {"\n.\n", "\n.\r\n", "\r\n.\n", "\r.\r\n", "\r\n.\r", "\r\n.\rX\r\n", "\n.\r\r\n"}) {
-    std::string wire = "Subject: x\r\n\r\nbody" + std::string(fake) + "MAIL FROM:<evil@example.test>\r\n";
+  for (std::string_view payload : {"\n.\n", "\n.\r\n", "\r\n.\n", "\r.\r\n", "\r\n.\r", "\r\n.\rX\r\n", "\n.\r\r\n"}) {
+    std::string wire = "Subject: x\r\n\r\nbody" + std::string(payload) + "MAIL FROM:<evil@example.test>\r\n";
     for (std::size_t cut = 0; cut <= wire.size(); ++cut) {
       auto d = decode_in_pieces(wire, {cut});
       EXPECT_FALSE(d.done) << "terminated by smuggling payload, split at " << cut;
