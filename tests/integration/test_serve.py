@@ -96,9 +96,8 @@ class ServeTest(unittest.TestCase):
             log = node.server_log()
             self.assertIn("server_stopping", log)
             self.assertIn("server_stopped", log)
-            # after stop, nothing listens
-            with self.assertRaises(OSError):
-                socket.create_connection(("127.0.0.1", node.ports["smtp"]), timeout=5)
+            # (No check that the port is closed afterwards: under ctest -j2 a
+            # parallel test may pick the freed port for its own listener.)
 
     def test_sighup_reloads_certificate(self):
         with Node() as node:
