@@ -285,7 +285,7 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_hello(const smtp::SmtpCommand
 asio::awaitable<SmtpSession::Next> SmtpSession::on_starttls() {
   if (conn_.stream.is_tls()) co_return co_await client_error(SmtpReply(554, "5.5.1", "Error: TLS already active"));
   if (!conn_.stream.tls_available() || conn_.tls_mode != TlsMode::starttls) {
-    co_return co_await client_error(SmtpReply(502, "5.5.1", "Error: command not implemented"));
+    co_return co_await client_error(SmtpReply(502, "5.5.1", "Error: STARTTLS not offered on this port"));
   }
   // RFC 3207 4.2: anything the client sent after STARTTLS in the clear is
   // discarded, never executed after the handshake (CVE-2011-0411 class).

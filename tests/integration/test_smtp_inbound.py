@@ -381,6 +381,18 @@ class DnsFailureTest(unittest.TestCase):
 
 
 class LmtpTest(unittest.TestCase):
+    def test_starttls_where_tls_is_not_offered(self):
+        with Node() as node:
+            node.start()
+            c = RawSmtp(node.ports["lmtp"])  # the lmtp listener has tls = "none"
+            c.reply()
+            code, text = c.cmd("LHLO mta.example.test")
+            self.assertNotIn("STARTTLS", text)
+            code, text = c.cmd("STARTTLS")
+            self.assertEqual((code, text[4:9]), (502, "5.5.1"))
+            self.assertEqual(c.cmd("QUIT")[0], 221)
+            node.stop()
+
     def test_lmtp_replies_per_recipient(self):
         with Node() as node:
             node.add_user("a@example.test", "pw")
