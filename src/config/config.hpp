@@ -15,6 +15,7 @@
 #include "delivery/delivery_settings.hpp"
 #include "directory/directory_settings.hpp"
 #include "dns/dns_settings.hpp"
+#include "imap/imap_settings.hpp"
 #include "runtime/runtime_settings.hpp"
 #include "smtp/smtp_settings.hpp"
 #include "store/store_settings.hpp"
@@ -37,6 +38,7 @@ struct Config {
   StoreSettings storage;
   DirectorySettings directory;
   SmtpSettings smtp;
+  ImapSettings imap;
   dns::DnsSettings dns;
   QueueRunnerSettings queue;
   LocalDeliverySettings delivery;

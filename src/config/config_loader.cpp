@@ -167,6 +167,19 @@ void read_smtp(TableReader& t, Config& c) {
   t.finish();
 }
 
+void read_imap(TableReader& t, Config& c) {
+  t.integer("max_line_length", c.imap.max_line_bytes, 1024, 16u << 20);
+  t.size_bytes("max_command_size", c.imap.max_command_bytes);
+  t.size_bytes("max_append_size", c.imap.max_append_bytes);
+  t.integer("max_bad_commands", c.imap.max_bad_commands, 1, 1000);
+  t.integer("max_auth_failures", c.imap.max_auth_failures, 1, 100);
+  t.integer("max_connections_per_user", c.imap.max_connections_per_user, 0, 100000);
+  t.duration("login_timeout", c.imap.login_timeout);
+  t.duration("command_timeout", c.imap.command_timeout);
+  t.duration("idle_timeout", c.imap.idle_timeout);
+  t.finish();
+}
+
 void read_dns(TableReader& t, Config& c) {
   t.string_list("forwarders", c.dns.forwarders);
   t.duration("timeout", c.dns.timeout);
@@ -300,6 +313,7 @@ ConfigLoad load_config(const std::filesystem::path& file) {
   if (auto t = top.table("storage")) read_storage(*t, *config);
   if (auto t = top.table("directory")) read_directory(*t, *config);
   if (auto t = top.table("smtp")) read_smtp(*t, *config);
+  if (auto t = top.table("imap")) read_imap(*t, *config);
   if (auto t = top.table("queue")) read_queue(*t, *config);
   if (auto t = top.table("dns")) read_dns(*t, *config);
   if (auto t = top.table("listeners")) read_listeners(*t, *config);

@@ -67,6 +67,17 @@ check_sender_domain = true       # refuse senders whose domain has no MX/A/AAAA
 command_timeout = "5m"
 data_timeout = "3m"
 
+[imap]
+max_line_length = 65536
+max_command_size = "1M"          # all lines and non-APPEND literals of one command
+max_append_size = "25M"          # APPENDLIMIT
+max_bad_commands = 20
+max_auth_failures = 3            # per connection
+max_connections_per_user = 50
+login_timeout = "1m"
+command_timeout = "30m"          # RFC 9051 5.4: at least 30 minutes
+idle_timeout = "31m"             # RFC 2177: clients re-IDLE every 29 minutes
+
 [dns]
 forwarders = []                  # e.g. ["127.0.0.1@53"]; empty: /etc/resolv.conf
 timeout = "10s"

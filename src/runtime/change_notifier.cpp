@@ -47,6 +47,12 @@ asio::awaitable<bool> ChangeNotifier::Watch::wait(std::chrono::milliseconds time
   co_return notified;
 }
 
+bool ChangeNotifier::Watch::take_pending() {
+  bool notified = waiter_->notified;
+  waiter_->notified = false;
+  return notified;
+}
+
 void ChangeNotifier::Watch::cancel() { waiter_->timer.cancel(); }
 
 void ChangeNotifier::notify(std::int64_t key) {

@@ -34,6 +34,9 @@ class ChangeNotifier {
     // wait() returned true; otherwise waits until a notification (true),
     // the timeout (false), or cancel() (false).
     asio::awaitable<bool> wait(std::chrono::milliseconds timeout);
+    // True (once) if the key was notified since the last wait() or
+    // take_pending(): the non-waiting check between commands. On the executor.
+    bool take_pending();
     // Ends a pending wait early (e.g. the client sent DONE); on the executor.
     void cancel();
 

@@ -30,6 +30,10 @@
 #include "delivery/local_delivery.hpp"
 #include "delivery/queue_runner.hpp"
 #include "directory/internal_directory.hpp"
+#include "imap/imap_server.hpp"
+#include "runtime/auth_throttle.hpp"
+#include "runtime/change_notifier.hpp"
+#include "store/notifying_mailbox_store.hpp"
 #include "dns/resolver_pool.hpp"
 #include "runtime/blocking_pool.hpp"
 #include "server/unavailable_handler.hpp"
@@ -159,12 +163,17 @@ class Node {
   void build_roles() {
     const Config& config = *config_;
     directory_ = std::make_unique<InternalDirectory>(metadata_->directory(), config.directory);
-    local_delivery_ = std::make_unique<LocalDelivery>(*directory_, metadata_->mailboxes(), config.delivery);
+    // Every write to a mailbox wakes the sessions watching it (IMAP IDLE).
+    mailboxes_ = std::make_unique<NotifyingMailboxStore>(
+        metadata_->mailboxes(), [this](MailboxId id) { changes_.notify(static_cast<std::int64_t>(id)); });
+    local_delivery_ = std::make_unique<LocalDelivery>(*directory_, *mailboxes_, config.delivery);
     runner_ = std::make_unique<QueueRunner>(io_.executor(0), blocking_, *queue_, *local_delivery_, config.queue);
-    SmtpServices services{blocking_, *directory_, *blobs_, *queue_, metadata_->mailboxes(), *local_delivery_,
+    SmtpServices services{blocking_, *directory_, *blobs_, *queue_, *mailboxes_, *local_delivery_,
                           std::bind(&QueueRunner::wake, runner_.get()), resolvers_.get()};
     smtp_ = std::make_unique<SmtpServer>(SmtpMode::mx, config.server.hostname, config.smtp, services);
     lmtp_ = std::make_unique<SmtpServer>(SmtpMode::lmtp, config.server.hostname, config.smtp, services);
+    ImapServices imap_services{blocking_, *directory_, *blobs_, *mailboxes_, changes_, auth_throttle_};
+    imap_ = std::make_unique<ImapServer>(config.server.hostname, config.imap, imap_services);
     unavailable_ = std::make_unique<UnavailableHandler>(config.server.hostname);
   }
 
@@ -172,6 +181,7 @@ class Node {
     switch (protocol) {
       case Protocol::smtp: return *smtp_;
       case Protocol::lmtp: return *lmtp_;
+      case Protocol::imap: return *imap_;
       default: return *unavailable_;
     }
   }
@@ -261,10 +271,14 @@ class Node {
   std::unique_ptr<QueueStore> queue_;
   std::unique_ptr<dns::ResolverPool> resolvers_;
   std::unique_ptr<Directory> directory_;
+  runtime::ChangeNotifier changes_;
+  runtime::AuthThrottle auth_throttle_;
+  std::unique_ptr<MailboxStore> mailboxes_;
   std::unique_ptr<LocalDelivery> local_delivery_;
   std::unique_ptr<QueueRunner> runner_;
   std::unique_ptr<SmtpServer> smtp_;
   std::unique_ptr<SmtpServer> lmtp_;
+  std::unique_ptr<ImapServer> imap_;
   std::unique_ptr<UnavailableHandler> unavailable_;
   std::vector<std::unique_ptr<runtime::Listener>> listeners_;
   std::unique_ptr<asio::steady_timer> gc_timer_;  // on io_context 0

@@ -1,0 +1,273 @@
+#include "imap/search_matcher.hpp"
+
+#include <strings.h>
+
+#include <algorithm>
+#include <optional>
+
+#include <unicode/unistr.h>
+
+#include "imap/message_access.hpp"
+#include "mime/charset.hpp"
+#include "mime/header_fields.hpp"
+#include "mime/text_extractor.hpp"
+
+namespace postino::imap {
+namespace {
+
+using std::chrono::year_month_day;
+
+year_month_day day_of(std::int64_t unix_seconds) {
+  return year_month_day(std::chrono::floor<std::chrono::days>(std::chrono::sys_seconds(std::chrono::seconds(unix_seconds))));
+}
+
+// The date part of an RFC 5322 Date: "[Mon, ]25 Nov 2026 14:03:00 +0000"
+// (RFC 9051 6.4.4: SENT* compare dates, disregarding time and zone).
+std::optional<year_month_day> header_date(const std::string& value) {
+  static const char* kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+  std::string v = value;
+  if (auto comma = v.find(','); comma != std::string::npos) v = v.substr(comma + 1);
+  unsigned day = 0;
+  char month[4] = {0};
+  int year = 0;
+  if (std::sscanf(v.c_str(), " %u %3s %d", &day, month, &year) != 3) return std::nullopt;
+  for (unsigned m = 0; m < 12; ++m) {
+    if (::strcasecmp(month, kMonths[m]) == 0) {
+      if (year < 100) year += year < 50 ? 2000 : 1900;  // RFC 5322 4.3 obsolete years
+      year_month_day ymd{std::chrono::year(year), std::chrono::month(m + 1), std::chrono::day(day)};
+      if (!ymd.ok()) return std::nullopt;
+      return ymd;
+    }
+  }
+  return std::nullopt;
+}
+
+// What a message's keys may need, loaded once each.
+class MessageData {
+ public:
+  MessageData(BlobStore& blobs, const MessageRecord& record) : blobs_(blobs), record_(record) {}
+  const MessageRecord& record() const { return record_; }
+
+  Result<const std::string*> header() {
+    if (!header_) {
+      auto structure = this->structure();
+      if (!structure) return structure.take_error();
+      auto content = MessageContent::open(blobs_, record_);
+      if (!content) return content.take_error();
+      auto bytes = content->read(0, (*structure)->root.body_offset);
+      if (!bytes) return bytes.take_error();
+      header_ = std::move(*bytes);
+    }
+    return &*header_;
+  }
+  Result<const std::string*> body_text() {
+    if (!body_) {
+      auto structure = this->structure();
+      if (!structure) return structure.take_error();
+      auto content = MessageContent::open(blobs_, record_);
+      if (!content) return content.take_error();
+      auto bytes = content->read_all();
+      if (!bytes) return bytes.take_error();
+      body_ = casemap(mime::extract_body_text(*bytes, **structure));
+    }
+    return &*body_;
+  }
+  // Decoded, case-mapped values of every field with this name.
+  Result<std::vector<std::string>> fields(std::string_view name) {
+    auto header = this->header();
+    if (!header) return header.take_error();
+    std::vector<std::string> values;
+    for (const auto& field : mime::split_header_fields(**header)) {
+      if (field.name.size() == name.size() && ::strncasecmp(field.name.data(), name.data(), name.size()) == 0) {
+        values.push_back(casemap(mime::decode_header_value(mime::unfold(field.value))));
+      }
+    }
+    return values;
+  }
+  Result<std::string> whole_header_text() {
+    auto header = this->header();
+    if (!header) return header.take_error();
+    return casemap(mime::decode_header_value(mime::unfold(**header)));
+  }
+
+ private:
+  Result<const mime::MessageStructure*> structure() {
+    if (!structure_) {
+      auto parsed = structure_of(blobs_, record_);
+      if (!parsed) return parsed.take_error();
+      structure_.emplace(std::move(*parsed));
+    }
+    return &*structure_;
+  }
+
+  BlobStore& blobs_;
+  const MessageRecord& record_;
+  std::optional<mime::MessageStructure> structure_;
+  std::optional<std::string> header_;
+  std::optional<std::string> body_;
+};
+
+bool has_flag(const ViewMessage& m, std::string_view flag) {
+  return std::any_of(m.flags.begin(), m.flags.end(), [&](const std::string& f) {
+    return f.size() == flag.size() && ::strncasecmp(f.data(), flag.data(), flag.size()) == 0;
+  });
+}
+
+class Matcher {
+ public:
+  Matcher(const SearchInput& input, const SearchInput::Message& message, MessageData& data)
+      : input_(input), message_(message), data_(data) {}
+
+  Result<bool> matches(const SearchKey& key) {
+    const ViewMessage& m = message_.view;
+    const MessageRecord& r = data_.record();
+    switch (key.kind) {
+      case SearchKeyKind::and_:
+        for (const auto& child : key.children) {
+          auto ok = matches(child);
+          if (!ok || !*ok) return ok;
+        }
+        return true;
+      case SearchKeyKind::or_: {
+        for (const auto& child : key.children) {
+          auto ok = matches(child);
+          if (!ok || *ok) return ok;
+        }
+        return false;
+      }
+      case SearchKeyKind::not_: {
+        auto ok = matches(key.children.front());
+        if (!ok) return ok;
+        return !*ok;
+      }
+      case SearchKeyKind::sequence_set:
+        if (key.set.is_saved_result()) return in_saved(m.uid);
+        return key.set.contains(message_.seq, input_.exists);
+      case SearchKeyKind::uid:
+        if (key.set.is_saved_result()) return in_saved(m.uid);
+        return key.set.contains(static_cast<std::uint32_t>(m.uid), static_cast<std::uint32_t>(input_.last_uid));
+      case SearchKeyKind::all: return true;
+      case SearchKeyKind::answered: return has_flag(m, "\\Answered");
+      case SearchKeyKind::deleted: return has_flag(m, "\\Deleted");
+      case SearchKeyKind::draft: return has_flag(m, "\\Draft");
+      case SearchKeyKind::flagged: return has_flag(m, "\\Flagged");
+      case SearchKeyKind::seen: return has_flag(m, "\\Seen");
+      case SearchKeyKind::unanswered: return !has_flag(m, "\\Answered");
+      case SearchKeyKind::undeleted: return !has_flag(m, "\\Deleted");
+      case SearchKeyKind::undraft: return !has_flag(m, "\\Draft");
+      case SearchKeyKind::unflagged: return !has_flag(m, "\\Flagged");
+      case SearchKeyKind::unseen: return !has_flag(m, "\\Seen");
+      case SearchKeyKind::recent: return message_.recent;
+      case SearchKeyKind::new_: return message_.recent && !has_flag(m, "\\Seen");
+      case SearchKeyKind::old: return !message_.recent;
+      case SearchKeyKind::keyword: return has_flag(m, key.text);
+      case SearchKeyKind::unkeyword: return !has_flag(m, key.text);
+      case SearchKeyKind::savedatesupported: return true;
+      case SearchKeyKind::emailid:
+      case SearchKeyKind::threadid: return false;
+      case SearchKeyKind::before: return day_of(r.internal_date) < key.date;
+      case SearchKeyKind::on: return day_of(r.internal_date) == key.date;
+      case SearchKeyKind::since: return day_of(r.internal_date) >= key.date;
+      case SearchKeyKind::savedbefore: return r.save_date != 0 && day_of(r.save_date) < key.date;
+      case SearchKeyKind::savedon: return r.save_date != 0 && day_of(r.save_date) == key.date;
+      case SearchKeyKind::savedsince: return r.save_date != 0 && day_of(r.save_date) >= key.date;
+      case SearchKeyKind::larger: return r.size_bytes > key.number;
+      case SearchKeyKind::smaller: return r.size_bytes < key.number;
+      case SearchKeyKind::older:
+        return input_.now.time_since_epoch().count() - r.internal_date >= static_cast<std::int64_t>(key.number);
+      case SearchKeyKind::younger:
+        return input_.now.time_since_epoch().count() - r.internal_date <= static_cast<std::int64_t>(key.number);
+      case SearchKeyKind::modseq: return m.modseq >= key.number;
+      case SearchKeyKind::sentbefore:
+      case SearchKeyKind::senton:
+      case SearchKeyKind::sentsince: return sent_date(key);
+      case SearchKeyKind::bcc: return field_contains("Bcc", key.text);
+      case SearchKeyKind::cc: return field_contains("Cc", key.text);
+      case SearchKeyKind::from: return field_contains("From", key.text);
+      case SearchKeyKind::to: return field_contains("To", key.text);
+      case SearchKeyKind::subject: return field_contains("Subject", key.text);
+      case SearchKeyKind::header: return field_contains(key.header_name, key.text);
+      case SearchKeyKind::body: {
+        auto body = data_.body_text();
+        if (!body) return body.take_error();
+        return (*body)->find(casemap(key.text)) != std::string::npos;
+      }
+      case SearchKeyKind::text: {
+        auto header = data_.whole_header_text();
+        if (!header) return header.take_error();
+        std::string needle = casemap(key.text);
+        if (header->find(needle) != std::string::npos) return true;
+        auto body = data_.body_text();
+        if (!body) return body.take_error();
+        return (*body)->find(needle) != std::string::npos;
+      }
+    }
+    return false;
+  }
+
+ private:
+  bool in_saved(Uid uid) const {
+    return std::find(input_.saved.begin(), input_.saved.end(), uid) != input_.saved.end();
+  }
+
+  Result<bool> field_contains(std::string_view name, const std::string& text) {
+    auto values = data_.fields(name);
+    if (!values) return values.take_error();
+    if (text.empty()) return !values->empty();  // RFC 9051 6.4.4: HEADER name ""
+    std::string needle = casemap(text);
+    return std::any_of(values->begin(), values->end(),
+                       [&](const std::string& v) { return v.find(needle) != std::string::npos; });
+  }
+
+  Result<bool> sent_date(const SearchKey& key) {
+    auto values = data_.fields("Date");
+    if (!values) return values.take_error();
+    std::optional<year_month_day> date = values->empty() ? std::nullopt : header_date(values->front());
+    // Without a usable Date: the internal date stands in (as Dovecot does).
+    year_month_day day = date ? *date : day_of(data_.record().internal_date);
+    if (key.kind == SearchKeyKind::sentbefore) return day < key.date;
+    if (key.kind == SearchKeyKind::senton) return day == key.date;
+    return day >= key.date;
+  }
+
+  const SearchInput& input_;
+  const SearchInput::Message& message_;
+  MessageData& data_;
+};
+
+}  // namespace
+
+std::string casemap(const std::string& utf8) {
+  icu::UnicodeString text = icu::UnicodeString::fromUTF8(utf8);
+  text.foldCase();
+  std::string out;
+  text.toUTF8String(out);
+  return out;
+}
+
+bool contains_casemapped(const std::string& haystack, const std::string& needle) {
+  return casemap(haystack).find(casemap(needle)) != std::string::npos;
+}
+
+Result<std::vector<std::uint32_t>> run_search(MailboxStore& store, BlobStore& blobs, MailboxId mailbox,
+                                              const SearchKey& program, const SearchInput& input) {
+  std::vector<Uid> uids;
+  uids.reserve(input.messages.size());
+  for (const auto& m : input.messages) uids.push_back(m.view.uid);
+  auto records = store.read_messages(mailbox, uids, true);
+  if (!records) return records.take_error();
+  std::vector<std::uint32_t> matched;
+  std::size_t r = 0;
+  for (const auto& m : input.messages) {
+    while (r < records->size() && (*records)[r].uid < m.view.uid) ++r;
+    if (r >= records->size() || (*records)[r].uid != m.view.uid) continue;
+    MessageData data(blobs, (*records)[r]);
+    Matcher matcher(input, m, data);
+    auto ok = matcher.matches(program);
+    if (!ok) return ok.take_error();
+    if (*ok) matched.push_back(m.seq);
+  }
+  return matched;
+}
+
+}  // namespace postino::imap
