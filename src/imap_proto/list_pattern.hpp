@@ -10,14 +10,17 @@
 
 namespace postino::imap {
 
-// Joins the LIST reference and pattern into one pattern: "" + "*" -> "*",
-// "Archive/" + "%" -> "Archive/%", "Archive" + "/%" -> "Archive/%" (no
-// doubled separator). A pattern starting with '/' is kept as is.
+// Joins the LIST reference and pattern into one pattern (RFC 9051 6.3.9
+// leaves the rule to the server; this is plain concatenation without a
+// doubled separator): "" + "*" -> "*", "Archive/" + "%" -> "Archive/%",
+// "Archive" + "/%" -> "Archive/%", "Archive/" + "/%" -> "Archive/%",
+// "Arch" + "ive*" -> "Archive*".
 std::string list_join_reference(std::string_view reference, std::string_view pattern);
 
 // Whether the UTF-8 mailbox `name` matches `pattern` (both UTF-8, after
-// mUTF-7 decoding). Name and pattern starting with "INBOX" in any case
-// (as a whole first level) compare that level case-insensitively.
+// mUTF-7 decoding). When the name's first level is INBOX (in any case), the
+// pattern matches those five characters case-insensitively ("inbox",
+// "Inb*", "inbox/%" all match "INBOX" or its children).
 bool list_pattern_matches(std::string_view pattern, std::string_view name);
 
 // Whether some descendant of `name` ("name/...") could match `pattern`:

@@ -63,7 +63,8 @@ class ResponseWriter {
 
   // "OK"/"NO"/"BAD"/"BYE"/"PREAUTH" status with an optional response code
   // (without brackets: "UIDNEXT 5", "TRYCREATE") and human text, ended with
-  // CRLF. Text has CR/LF/NUL replaced by spaces.
+  // CRLF. Text has CR/LF/NUL replaced by spaces; an empty text becomes
+  // "done" (OK) or "failed" (others) since some clients expect a text.
   ResponseWriter& status(std::string_view condition, std::string_view code, std::string_view text);
   // Ends the current line with CRLF.
   ResponseWriter& end();
