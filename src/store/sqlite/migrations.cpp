@@ -150,9 +150,72 @@ CREATE TRIGGER mailboxes_release AFTER DELETE ON mailboxes BEGIN
 END;
 )sql";
 
+// IMAP and POP3 (mailbox_store.hpp), on top of migration 2's counter
+// discipline (counters rise in code, fall in triggers):
+// - mailboxes.recent_uid: the first UID no session has claimed as \Recent
+//   yet (claim_recent moves it to uid_next).
+// - messages.save_date (RFC 8514): when the row entered its mailbox; rows
+//   from before this step take their internal date, which delivery set to
+//   the arrival time.
+// - message_structures: the parsed MIME structure, in its own table so the
+//   messages rows stay small and list/flag/changes scans over 100,000
+//   messages do not page through kilobytes of structure each.
+// - expunged: the expunge log for QRESYNC (RFC 7162 3.2.5.2) and IDLE. The
+//   trigger below logs every message row that goes, with its mailbox's
+//   highest_modseq, which the code raises in the same transaction before it
+//   deletes (expunge, move): so each expunge gets a modseq above every
+//   earlier one. When the mailbox itself goes, SQLite deletes the mailbox row
+//   before cascading to its messages (see migration 2), the trigger finds no
+//   mailbox and logs nothing, and the mailbox's log rows cascade away too.
+// - subscriptions: names, not mailbox ids (RFC 9051 6.3.7: a subscription
+//   may name a mailbox that does not exist).
+// - indexes: changes since a modseq; \Deleted (EXPUNGE) and unseen (STATUS)
+//   as partial indexes so they cost O(matching) rather than O(mailbox);
+//   keywords by name, case-insensitively, for KEYWORD lookups and spelling.
+constexpr const char* kSchema3 = R"sql(
+ALTER TABLE mailboxes ADD COLUMN recent_uid INTEGER NOT NULL DEFAULT 1
+  CHECK (recent_uid BETWEEN 1 AND 4294967296);
+
+ALTER TABLE messages ADD COLUMN save_date INTEGER NOT NULL DEFAULT 0;
+UPDATE messages SET save_date = internal_date;
+
+CREATE TABLE message_structures (
+  mailbox_id INTEGER NOT NULL,
+  uid        INTEGER NOT NULL,
+  structure  BLOB NOT NULL,
+  UNIQUE (mailbox_id, uid),
+  FOREIGN KEY (mailbox_id, uid) REFERENCES messages(mailbox_id, uid) ON DELETE CASCADE
+) STRICT;
+
+CREATE TABLE expunged (
+  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid        INTEGER NOT NULL CHECK (uid BETWEEN 1 AND 4294967295),
+  modseq     INTEGER NOT NULL CHECK (modseq >= 1),
+  PRIMARY KEY (mailbox_id, uid)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX expunged_by_modseq ON expunged(mailbox_id, modseq);
+
+CREATE TABLE subscriptions (
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name       TEXT NOT NULL CHECK (name <> ''),
+  PRIMARY KEY (account_id, name)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX messages_by_modseq ON messages(mailbox_id, modseq);
+CREATE INDEX messages_deleted ON messages(mailbox_id, uid) WHERE system_flags & 8 <> 0;
+CREATE INDEX messages_unseen ON messages(mailbox_id, uid) WHERE system_flags & 1 = 0;
+CREATE INDEX message_keywords_by_name ON message_keywords(mailbox_id, keyword COLLATE NOCASE);
+
+CREATE TRIGGER messages_log_expunge AFTER DELETE ON messages BEGIN
+  INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq)
+    SELECT id, old.uid, max(highest_modseq, 1) FROM mailboxes WHERE id = old.mailbox_id;
+END;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "directory tables and blob reference counts", kSchema1},
     Migration{2, "mailboxes, messages, quota usage and delivery keys", kSchema2},
+    Migration{3, "IMAP: recent marks, save dates, MIME structures, expunge log, subscriptions", kSchema3},
 };
 
 constexpr const char* kCreateVersionTable = R"sql(

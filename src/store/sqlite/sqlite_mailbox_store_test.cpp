@@ -350,7 +350,7 @@ TEST_F(MailboxStoreTest, SchemaSurvivesReopen) {
   auto reopened = SqliteMetadataStore::open(path(), 1);
   ASSERT_TRUE(reopened.ok()) << reopened.error().message;
   metadata_ = std::move(*reopened);
-  EXPECT_EQ(metadata_->schema_version(), 2);
+  EXPECT_EQ(metadata_->schema_version(), 3);
   EXPECT_TRUE(deliver_ok(make_delivery(bob, make_blob(1, 10), "R1")).duplicate);
   EXPECT_EQ(deliver_ok(make_delivery(bob, make_blob(1, 10), "R2")).uid, Uid{2});
   EXPECT_EQ(store().find_message(first.mailbox, first.uid)->size_bytes,
