@@ -55,6 +55,7 @@ class DkimBodyHasher {
     void operator()(evp_md_ctx_st* ctx) const;
   };
   void emit(std::string_view bytes);
+  void content(std::string_view bytes);
   void end_line();
   void flush_pending_blank_lines();
 
