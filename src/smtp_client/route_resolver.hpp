@@ -56,7 +56,7 @@ struct RouteFailure {
 RouteFailure split_status(const Error& error);
 
 // The hosts to try for `domain` (lower-case A-label), or for next_hop when
-// given. MX lookup (or the bracketed host alone), then A and AAAA of each
+// given (its port; else smtp_port). seed drives the shuffle. MX lookup (or the bracketed host alone), then A and AAAA of each
 // host; hosts without any address are dropped (unless every host fails
 // temporarily: then the result is temporary). Order: MX preference,
 // shuffled within a preference; per host IPv6 then IPv4.
@@ -66,6 +66,6 @@ RouteFailure split_status(const Error& error);
 // permanent 5.4.4); SERVFAIL / timeout -> temporary 4.4.3.
 boost::asio::awaitable<Result<std::vector<MxHost>>> resolve_destination(dns::Resolver& resolver, std::string domain,
                                                                         std::optional<NextHop> next_hop,
-                                                                        std::uint32_t seed);
+                                                                        std::uint16_t smtp_port, std::uint32_t seed);
 
 }  // namespace postino::smtp_client

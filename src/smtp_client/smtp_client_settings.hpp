@@ -54,10 +54,13 @@ struct PhaseTimeouts {
 
 struct SmtpClientSettings {
   std::string helo_name = "localhost";  // our host name for EHLO/HELO
+  std::uint16_t smtp_port = 25;          // port of MX hosts (tests move it)
   PhaseTimeouts timeouts;
 
   TlsPolicy tls_policy = TlsPolicy::may;
-  // Per recipient domain (lower-case), overriding tls_policy.
+  // Per destination, overriding tls_policy: the recipient domain
+  // (lower-case), or for a transport map / relayhost next hop its text form
+  // ("[smtp.example.net]:587") or its host.
   std::map<std::string, TlsPolicy> domain_tls_policy;
   // CA bundle (PEM) for TlsPolicy::verify; empty: OpenSSL's default paths.
   std::string tls_ca_file;
