@@ -247,6 +247,12 @@ struct SmtpClientSession::Impl {
       if (auto failure = co_await hello()) co_return failure;
 
       const bool required = options.tls_policy == TlsPolicy::encrypt || options.tls_policy == TlsPolicy::verify;
+      if (options.tls_policy == TlsPolicy::verify && host.name == ip.to_string()) {
+        // A next hop given as an IP literal has no name to match the
+        // certificate against (Postfix's hostname match fails the same way).
+        co_return AttemptFailure{"4.7.5", "cannot verify the certificate of " + peer() +
+                                              ": the next hop is an IP address, not a host name"};
+      }
       if (options.tls_policy != TlsPolicy::none && allow_tls && caps.starttls) {
         stage = "sending STARTTLS";
         ServerReply starttls = co_await command("STARTTLS", settings.timeouts.helo);
