@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
+#include <future>
 #include <iostream>
 
 #include "common/log.hpp"
@@ -38,16 +39,23 @@ json::object outcome_json(const RecipientOutcome& o) {
   return j;
 }
 
-asio::awaitable<int> run(OutboundDeliverer& deliverer, OutboundEnvelope envelope, MessageSource& message, int repeat) {
+// One task: `repeat` deliveries of its own copy of the message.
+asio::awaitable<int> deliver_task(OutboundDeliverer& deliverer, OutboundEnvelope envelope, MessageSource& message,
+                                  int task, int repeat) {
   for (int i = 0; i < repeat; ++i) {
     std::vector<RecipientOutcome> outcomes = co_await deliverer.deliver(envelope, message);
     json::array list;
     for (const auto& o : outcomes) list.push_back(outcome_json(o));
     json::object line;
+    line["task"] = task;
     line["message"] = i + 1;
     line["outcomes"] = std::move(list);
     std::cout << json::serialize(line) << std::endl;
   }
+  co_return 0;
+}
+
+asio::awaitable<int> finish(OutboundDeliverer& deliverer) {
   co_await deliverer.shutdown();
   const DelivererStats stats = deliverer.stats();
   json::object line;
@@ -74,6 +82,8 @@ int main(int argc, char** argv) {
   std::string auth, body, ret, envid, notify, timeout_all, timeout_connect;
   std::vector<std::string> recipients, transports, domain_tls;
   int repeat = 1;
+  int parallel = 1;
+  std::size_t max_per_destination = 20;
   int port = 25;
   bool smtputf8 = false, no_pipelining = false, no_chunking = false, auth_plaintext = false, verbose = false;
   std::size_t cache_idle_ms = 5000;
@@ -96,6 +106,8 @@ int main(int argc, char** argv) {
   app.add_option("--envid", envid, "DSN ENVID");
   app.add_option("--notify", notify, "DSN NOTIFY for every recipient, e.g. success,failure");
   app.add_option("--repeat", repeat, "send the message this many times (connection reuse)");
+  app.add_option("--parallel", parallel, "deliveries running at once, each --repeat times");
+  app.add_option("--max-per-destination", max_per_destination, "connections in use at once per destination");
   app.add_option("--timeout", timeout_all, "every reply timeout, e.g. 2s");
   app.add_option("--connect-timeout", timeout_connect, "connect timeout, e.g. 2s");
   app.add_option("--cache-idle-ms", cache_idle_ms, "how long an idle connection is cached");
@@ -115,6 +127,7 @@ int main(int argc, char** argv) {
   settings.use_pipelining = !no_pipelining;
   settings.use_chunking = !no_chunking;
   settings.connection_cache_idle = std::chrono::milliseconds(cache_idle_ms);
+  settings.max_connections_per_destination = max_per_destination;
   if (!parse_tls_policy(tls_policy, settings.tls_policy)) {
     std::cerr << "bad --tls-policy " << tls_policy << "\n";
     return 2;
@@ -194,17 +207,30 @@ int main(int argc, char** argv) {
     return 1;
   }
   runtime::BlockingPool blocking(1);
-  auto message = FileMessageSource::open(message_path, blocking);
-  if (!message) {
-    std::cerr << message.error().message << "\n";
-    return 1;
+  std::vector<std::unique_ptr<FileMessageSource>> sources;
+  for (int task = 0; task < std::max(parallel, 1); ++task) {
+    auto message = FileMessageSource::open(message_path, blocking);
+    if (!message) {
+      std::cerr << message.error().message << "\n";
+      return 1;
+    }
+    sources.push_back(std::move(*message));
   }
   auto deliverer = OutboundDeliverer::create(settings, **resolver);
   if (!deliverer) {
     std::cerr << deliverer.error().message << "\n";
     return 1;
   }
-  auto done = asio::co_spawn(io, run(**deliverer, envelope, **message, repeat), asio::use_future);
+  std::vector<std::future<int>> tasks;
+  for (std::size_t task = 0; task < sources.size(); ++task) {
+    tasks.push_back(asio::co_spawn(io, deliver_task(**deliverer, envelope, *sources[task], static_cast<int>(task) + 1,
+                                                    repeat),
+                                   asio::use_future));
+  }
+  io.run();
+  for (auto& task : tasks) task.get();
+  auto done = asio::co_spawn(io, finish(**deliverer), asio::use_future);
+  io.restart();
   io.run();
   return done.get();
 }

@@ -86,7 +86,13 @@ class _CountingSMTP(SMTP):
     def connection_made(self, transport):
         if self._original_transport is None:  # not the TLS layer after STARTTLS
             self._peer.connections.add(transport.get_extra_info("peername"))
+            self._peer.active += 1
+            self._peer.max_active = max(self._peer.max_active, self._peer.active)
         super().connection_made(transport)
+
+    def connection_lost(self, exc):
+        self._peer.active -= 1
+        super().connection_lost(exc)
 
 
 class AiosmtpdPeer:
@@ -101,6 +107,8 @@ class AiosmtpdPeer:
         self.credentials = credentials  # (user, password) or None
         self.messages = []
         self.connections = set()
+        self.active = 0       # connections open now (the peer's loop thread only)
+        self.max_active = 0
         self.auth_attempts = []
         self._tls = None
         if tls_cert:

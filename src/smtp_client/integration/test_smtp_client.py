@@ -11,6 +11,8 @@ import unittest
 
 from outbound_peers import (AiosmtpdPeer, PipeliningProbe, SilentPeer, SmtpSink, free_port,
                             make_certificates)
+from private_postfix import PrivatePostfix
+from private_postfix import available as postfix_available
 from private_unbound import PrivateUnbound
 
 TOOL = os.environ.get("SMTP_CLIENT_TOOL", "smtp_client_tool")
@@ -172,6 +174,19 @@ class OutboundTest(unittest.TestCase):
         self.assertEqual(len(peer.messages), 2)
         self.assertEqual(len(peer.connections), 1)
 
+    def test_concurrency_limit_per_destination(self):
+        port = free_port(["127.0.0.8"])
+        with AiosmtpdPeer("127.0.0.8", port) as peer:
+            messages, stats = self.send(["a@peer.test"], "--parallel", "4", "--repeat", "2",
+                                        "--max-per-destination", "1", port=port)
+        self.assertEqual(len(messages), 8)
+        self.assertEqual({m[0]["status"] for m in messages}, {"sent"})
+        self.assertEqual(len(peer.messages), 8)
+        # One connection at a time, handed from one delivery to the next.
+        self.assertEqual(peer.max_active, 1)
+        self.assertEqual(stats["connections_opened"], 1)
+        self.assertEqual(stats["connections_reused"], 7)
+
     def test_dead_peer_times_out(self):
         port = free_port(["127.0.0.11"])
         with SilentPeer("127.0.0.11", port):
@@ -293,6 +308,42 @@ class OutboundTest(unittest.TestCase):
         self.assertEqual(clean["a@sink.test"]["status"], "sent")
         self.assertEqual(len(dumps), 1)
         self.assertNotIn(b"BODY=", dumps[0])
+
+    # -- a private Postfix smtpd: STARTTLS, PIPELINING, CHUNKING ----------
+    @unittest.skipUnless(postfix_available(), "postfix not installed or not root")
+    def test_private_postfix_with_and_without_starttls(self):
+        certs = self.certificates()
+        tls_main = ("smtpd_tls_security_level = may\n"
+                    f"smtpd_tls_cert_file = {certs['server'][0]}\n"
+                    f"smtpd_tls_key_file = {certs['server'][1]}\n"
+                    "smtpd_tls_loglevel = 1\n")
+        with PrivatePostfix(relay_transport="discard:sink", extra_main=tls_main) as pf:
+            pf.start()
+            hop = f"[127.0.0.1]:{pf.port}"
+            bdat = self.one(["x@example.test", "y@example.test"], "--relayhost", hop, "--tls-policy", "encrypt")
+            data = self.one(["z@example.test"], "--relayhost", hop, "--tls-policy", "none", "--no-chunking")
+            log = self.wait_for(pf, "to=<z@example.test>")
+            log = self.wait_for(pf, "data=1")
+        for r in ("x@example.test", "y@example.test"):
+            self.assertEqual(bdat[r]["status"], "sent", bdat)
+            self.assertTrue(bdat[r]["tls"])
+        self.assertEqual(data["z@example.test"]["status"], "sent", data)
+        self.assertFalse(data["z@example.test"]["tls"])
+        self.assertIn("TLS connection established from", log)
+        # smtpd's per-session command counts: BDAT over TLS, then DATA in plaintext.
+        self.assertRegex(log, r"disconnect from \S+ ehlo=2 starttls=1 mail=1 rcpt=2 bdat=1 quit=1 commands=8")
+        self.assertRegex(log, r"disconnect from \S+ ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5")
+        for r in ("x@example.test", "y@example.test", "z@example.test"):
+            self.assertRegex(log, rf"postfix/discard\[\d+\]: \w+: to=<{r}>.*status=sent")
+
+    def wait_for(self, pf, text, timeout=60.0):
+        import time
+        deadline = time.monotonic() + timeout
+        while text not in pf.log():
+            if time.monotonic() > deadline:
+                self.fail(f"no '{text}' in the Postfix log:\n{pf.log()}")
+            time.sleep(0.1)
+        return pf.log()
 
 
 if __name__ == "__main__":
