@@ -17,6 +17,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 #include "common/address.hpp"
@@ -24,6 +26,7 @@
 #include "runtime/line_reader.hpp"
 #include "runtime/stream.hpp"
 #include "smtp_client/dot_encoder.hpp"
+#include "smtp_proto/smtp_reply.hpp"
 #include "smtp_proto/xtext.hpp"
 
 namespace postino::smtp_client {
@@ -80,6 +83,15 @@ asio::awaitable<error_code> connect_with_timeout(tcp::socket& socket, tcp::endpo
   co_return connect_ec;
 }
 
+// No CR, LF, NUL or other control octets, no angle brackets: the text goes
+// between "<" and ">" on a command line.
+bool safe_path(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f || c == '<' || c == '>') return false;
+  }
+  return true;
+}
+
 std::string io_text(const system_error& e) {
   if (e.code() == asio::error::timed_out) return "timed out";
   if (e.code() == asio::error::eof) return "lost connection";
@@ -87,40 +99,6 @@ std::string io_text(const system_error& e) {
 }
 
 }  // namespace
-
-// ---------------------------------------------------------------- TLS contexts
-
-ClientTlsContexts::ClientTlsContexts() = default;
-ClientTlsContexts::~ClientTlsContexts() = default;
-
-Result<std::shared_ptr<const ClientTlsContexts>> ClientTlsContexts::create(const SmtpClientSettings& settings) {
-  auto contexts = std::make_shared<ClientTlsContexts>();
-  for (int verify = 0; verify < 2; ++verify) {
-    auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
-    SSL_CTX* native = ctx->native_handle();
-    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
-    SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-    if (verify == 1) {
-      error_code ec;
-      if (settings.tls_ca_file.empty()) {
-        ctx->set_default_verify_paths(ec);
-      } else {
-        ctx->load_verify_file(settings.tls_ca_file, ec);
-      }
-      if (ec) {
-        return make_error(Errc::io_error, "TLS CA file '" + settings.tls_ca_file + "': " + ec.message());
-      }
-      // The host name check itself is set per connection (Stream sets
-      // SSL_set1_host from the server name: the MX host name).
-      ctx->set_verify_mode(ssl::verify_peer);
-      contexts->verifying_ = std::move(ctx);
-    } else {
-      ctx->set_verify_mode(ssl::verify_none);
-      contexts->opportunistic_ = std::move(ctx);
-    }
-  }
-  return std::shared_ptr<const ClientTlsContexts>(std::move(contexts));
-}
 
 // ---------------------------------------------------------------- session state
 
@@ -407,9 +385,11 @@ asio::awaitable<std::vector<RecipientOutcome>> SmtpClientSession::send(OutboundE
     const OutcomeKind kind = reply.positive() ? OutcomeKind::delivered
                              : reply.permanent() ? OutcomeKind::failed
                                                  : OutcomeKind::deferred;
-    std::string text = reply.positive() ? reply.text()
-                                        : "host " + s.peer() + " said: " + reply.text() + " (in reply to " +
-                                              in_reply_to + " command)";
+    // The peer's text goes into DSNs and logs: controls and 8-bit octets out.
+    const std::string said = smtp::sanitize_reply_text(reply.text());
+    std::string text = reply.positive() ? said
+                                        : "host " + s.peer() + " said: " + said + " (in reply to " + in_reply_to +
+                                              " command)";
     decide(i, kind, reply.code, reply.enhanced.empty() ? default_enhanced(reply.code) : reply.enhanced,
            std::move(text));
   };
@@ -419,6 +399,23 @@ asio::awaitable<std::vector<RecipientOutcome>> SmtpClientSession::send(OutboundE
     co_return out;
   }
   ++s.messages;
+
+  // Addresses come from our queue, parsed on the way in; still, nothing
+  // that could end or extend a command line reaches the wire.
+  if (!safe_path(envelope.sender)) {
+    decide_all(OutcomeKind::failed, "5.1.7", "invalid sender address for SMTP");
+    co_return out;
+  }
+  std::vector<std::size_t> sendable;  // indexes of the recipients that go into RCPT
+  for (std::size_t i = 0; i < n; ++i) {
+    const OutboundRecipient& r = envelope.recipients[i];
+    if (r.address.empty() || !safe_path(r.address) || !safe_path(r.orcpt)) {
+      decide(i, OutcomeKind::failed, 0, "5.1.3", "invalid recipient address for SMTP");
+    } else {
+      sendable.push_back(i);
+    }
+  }
+  if (sendable.empty()) co_return out;
 
   // RFC 6531 3.2: no SMTPUTF8 at the peer: the message cannot go there.
   if (envelope.smtputf8 && !s.caps.smtputf8) {
@@ -464,13 +461,18 @@ asio::awaitable<std::vector<RecipientOutcome>> SmtpClientSession::send(OutboundE
     if (!envelope.envid.empty()) mail += " ENVID=" + smtp::encode_xtext(envelope.envid);
   }
   std::vector<std::string> rcpts;
-  rcpts.reserve(n);
-  for (const OutboundRecipient& r : envelope.recipients) {
+  rcpts.reserve(sendable.size());
+  for (std::size_t i : sendable) {
+    const OutboundRecipient& r = envelope.recipients[i];
     std::string line = "RCPT TO:<" + r.address + ">";
     if (s.caps.dsn) {
       if (r.notify) line += " NOTIFY=" + notify_value(*r.notify);
       const std::size_t semi = r.orcpt.find(';');
-      if (semi != std::string::npos && semi > 0) {
+      // RFC 3461 4.2: addr-type is an atom; anything else is left out.
+      const bool atom = semi != std::string::npos && semi > 0 &&
+                        std::all_of(r.orcpt.begin(), r.orcpt.begin() + static_cast<std::ptrdiff_t>(semi),
+                                    [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; });
+      if (atom) {
         line += " ORCPT=" + r.orcpt.substr(0, semi) + ";" + smtp::encode_xtext(r.orcpt.substr(semi + 1));
       }
     }
@@ -491,7 +493,7 @@ asio::awaitable<std::vector<RecipientOutcome>> SmtpClientSession::send(OutboundE
       co_await s.write(std::move(batch), settings.timeouts.mail);
       mail_reply = co_await s.read_reply(settings.timeouts.mail);
       stage = "RCPT TO";
-      for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t i : sendable) {
         ServerReply reply = co_await s.read_reply(settings.timeouts.rcpt);
         if (!mail_reply.positive()) continue;  // the MAIL reply decides
         from_reply(i, reply, "RCPT TO");
@@ -505,15 +507,16 @@ asio::awaitable<std::vector<RecipientOutcome>> SmtpClientSession::send(OutboundE
       mail_reply = co_await s.command(mail, settings.timeouts.mail);
       if (mail_reply.positive()) {
         stage = "RCPT TO";
-        for (std::size_t i = 0; i < n; ++i) {
-          ServerReply reply = co_await s.command(rcpts[i], settings.timeouts.rcpt);
+        for (std::size_t k = 0; k < sendable.size(); ++k) {
+          const std::size_t i = sendable[k];
+          ServerReply reply = co_await s.command(rcpts[k], settings.timeouts.rcpt);
           from_reply(i, reply, "RCPT TO");
           if (reply.positive()) accepted.push_back(i);
         }
       }
     }
     if (!mail_reply.positive()) {
-      for (std::size_t i = 0; i < n; ++i) from_reply(i, mail_reply, "MAIL FROM");
+      for (std::size_t i : sendable) from_reply(i, mail_reply, "MAIL FROM");
       accepted.clear();
     }
     if (accepted.empty()) {
@@ -625,7 +628,7 @@ asio::awaitable<void> SmtpClientSession::quit() {
   if (s.usable) {
     s.usable = false;
     try {
-      (void)co_await s.command("QUIT", s.settings.timeouts.helo);
+      (void)co_await s.command("QUIT", s.settings.timeouts.quit);
     } catch (const std::exception&) {
       // Closing anyway.
     }

@@ -18,32 +18,13 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "common/result.hpp"
+#include "smtp_client/client_tls_contexts.hpp"
 #include "smtp_client/message_source.hpp"
 #include "smtp_client/outbound_types.hpp"
 #include "smtp_client/server_reply.hpp"
 #include "smtp_client/smtp_client_settings.hpp"
 
-namespace boost::asio::ssl {
-class context;
-}
-
 namespace postino::smtp_client {
-
-// The client TLS contexts of a deliverer: one that verifies (CA bundle from
-// the settings) and one that does not. Immutable once built; shared.
-class ClientTlsContexts {
- public:
-  // Errors: io_error naming the CA file and OpenSSL's reason.
-  static Result<std::shared_ptr<const ClientTlsContexts>> create(const SmtpClientSettings& settings);
-  ClientTlsContexts();
-  ~ClientTlsContexts();
-  boost::asio::ssl::context& verifying() const { return *verifying_; }
-  boost::asio::ssl::context& opportunistic() const { return *opportunistic_; }
-
- private:
-  std::unique_ptr<boost::asio::ssl::context> verifying_;
-  std::unique_ptr<boost::asio::ssl::context> opportunistic_;
-};
 
 struct SessionOptions {
   TlsPolicy tls_policy = TlsPolicy::may;

@@ -50,6 +50,7 @@ struct PhaseTimeouts {
   std::chrono::milliseconds data_init{std::chrono::minutes(2)};    // 4.5.3.2.4 (354)
   std::chrono::milliseconds data_block{std::chrono::minutes(3)};   // 4.5.3.2.5 (each write, each BDAT reply)
   std::chrono::milliseconds data_done{std::chrono::minutes(10)};   // 4.5.3.2.6 (reply to the final dot / BDAT LAST)
+  std::chrono::milliseconds quit{std::chrono::seconds(30)};        // QUIT of an idle or finished connection
 };
 
 struct SmtpClientSettings {

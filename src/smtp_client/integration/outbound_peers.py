@@ -99,7 +99,7 @@ class AiosmtpdPeer:
     """`with AiosmtpdPeer("127.0.0.8", port, rcpt_replies={...}) as peer:`"""
 
     def __init__(self, host, port, rcpt_replies=None, data_reply=None, tls_cert=None,
-                 credentials=None, smtputf8=True, hide_8bitmime=False):
+                 credentials=None, smtputf8=True, hide_8bitmime=False, tls_broken=False):
         self.host, self.port = host, port
         self.rcpt_replies = rcpt_replies or {}
         self.data_reply = data_reply
@@ -114,6 +114,11 @@ class AiosmtpdPeer:
         if tls_cert:
             self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self._tls.load_cert_chain(*tls_cert)
+            if tls_broken:
+                # Offers STARTTLS but cannot complete a handshake with a
+                # TLS 1.2+ client.
+                self._tls.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+                self._tls.maximum_version = ssl.TLSVersion.TLSv1_1
         self._smtputf8 = smtputf8
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)

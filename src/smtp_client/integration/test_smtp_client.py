@@ -155,6 +155,16 @@ class OutboundTest(unittest.TestCase):
         self.assertEqual(peer.messages[0]["content"], MESSAGE)
         self.assertFalse(peer.messages[0]["tls"])  # --tls-policy may, peer without STARTTLS
 
+    def test_no_command_injection_through_an_address(self):
+        port = free_port(["127.0.0.8"])
+        evil = "x@peer.test>\r\nRCPT TO:<injected@peer.test"
+        with AiosmtpdPeer("127.0.0.8", port) as peer:
+            out = self.one(["ok@peer.test", evil], port=port)
+        self.assertEqual(out["ok@peer.test"]["status"], "sent")
+        self.assertEqual(out[evil]["status"], "bounced")
+        self.assertEqual(out[evil]["enhanced"], "5.1.3")
+        self.assertEqual(peer.messages[0]["rcpt_tos"], ["ok@peer.test"])
+
     def test_5xx_after_data_applies_to_every_accepted_recipient(self):
         port = free_port(["127.0.0.8"])
         with AiosmtpdPeer("127.0.0.8", port, data_reply="554 5.7.1 Message content rejected"):
@@ -248,6 +258,20 @@ class OutboundTest(unittest.TestCase):
         self.assertEqual(out["a@tls.test"]["enhanced"], "4.7.4")
         self.assertEqual(none["a@tls.test"]["status"], "sent")
         self.assertEqual(len(plain.messages), 1)
+
+    def test_may_retries_in_plaintext_after_a_failed_handshake(self):
+        certs = self.certificates()
+        port = free_port(["127.0.0.7"])
+        with AiosmtpdPeer("127.0.0.7", port, tls_cert=certs["self"], tls_broken=True) as peer:
+            may = self.one(["a@tls.test"], "--tls-policy", "may", port=port)
+            encrypt = self.one(["a@tls.test"], "--tls-policy", "encrypt", port=port)
+        self.assertEqual(may["a@tls.test"]["status"], "sent", may)
+        self.assertFalse(may["a@tls.test"]["tls"])
+        self.assertEqual(encrypt["a@tls.test"]["status"], "deferred")
+        self.assertEqual(encrypt["a@tls.test"]["enhanced"], "4.7.0")
+        self.assertIn("TLS handshake", encrypt["a@tls.test"]["text"])
+        self.assertEqual(len(peer.messages), 1)
+        self.assertEqual(len(peer.connections), 3)  # may: TLS try + plaintext; encrypt: one
 
     def test_relayhost_with_auth_over_starttls(self):
         certs = self.certificates()
