@@ -570,6 +570,8 @@ TEST(ImapCommand, FetchRfc9051Examples) {
   EXPECT_EQ(names_of(f), (std::vector<std::string>{"FLAGS", "BODY[HEADER.FIELDS (DATE FROM)]"}));
   EXPECT_EQ(f.attributes[1].section.fields, (std::vector<std::string>{"DATE", "FROM"}));
   EXPECT_TRUE(sets_seen(f.attributes[1]));
+  Command mixed = parse_ok({"a FETCH 1 BODY[header.fields (Date from)]"});
+  EXPECT_EQ(fetch_response_name(mixed.args_as<FetchArgs>().attributes[0]), "BODY[HEADER.FIELDS (Date from)]");
   c = parse_ok({"a FETCH 1 body.peek[1.2.mime]<0.1024>"});
   const FetchAttribute& a = c.args_as<FetchArgs>().attributes[0];
   EXPECT_EQ(a.item, FetchItem::body_section);
@@ -604,7 +606,7 @@ TEST(ImapCommand, FetchEveryAttribute) {
                                       "RFC822.SIZE", "RFC822.TEXT", "BODY", "BODYSTRUCTURE", "UID", "MODSEQ",
                                       "SAVEDATE", "EMAILID", "THREADID", "BODY[]", "BODY[TEXT]<10>", "BODY[1]",
                                       "BODY[1.2.3]", "BODY[3.HEADER]", "BODY[2.TEXT]",
-                                      "BODY[HEADER.FIELDS.NOT (RECEIVED X-SPAM)]", "BINARY[]", "BINARY[1.2]<0>",
+                                      "BODY[HEADER.FIELDS.NOT (Received X-Spam)]", "BINARY[]", "BINARY[1.2]<0>",
                                       "BINARY.SIZE[1]", "BINARY.SIZE[]"}));
   const auto& attrs = c.args_as<FetchArgs>().attributes;
   EXPECT_TRUE(sets_seen(attrs[3]));   // RFC822
