@@ -41,30 +41,35 @@ class StructureParser {
     size_t owner;  // index in open_ of the multipart part that declared it
   };
   struct Open {
-    Part* part;
-    Mode mode;
-    // Position counters at the header start / body start (for lines and bare LFs).
+    Part* part = nullptr;
+    Mode mode = Mode::header;
+    // Line and bare-LF counters at the header start and the body start.
     uint64_t lines_at_header = 0;
     uint64_t bare_at_header = 0;
     uint64_t lines_at_body = 0;
     uint64_t bare_at_body = 0;
     std::string header;  // this part's header block, up to max_header_bytes
     bool header_truncated = false;
+    bool header_line_seen = false;
+    bool blank_line_end = false;  // the header ended with a blank line
+    uint8_t end_extra = 0;  // see handle_header_line: a header inside was cut by a boundary
     bool has_nul = false;
-    bool first_body_line = true;
-    bool in_digest = false;  // parent is multipart/digest (default type message/rfc822)
+    bool first_body_line = true;  // no line of the body (or since a boundary) yet
+    bool in_digest = false;   // parent is multipart/digest: default message/rfc822
     bool mime_child = false;  // parent is multipart: Content-* apply without MIME-Version
   };
 
-  void on_line_bytes(std::string_view bytes);
-  void end_line();
+  size_t line_keep() const;
+  void end_line(bool has_newline);
   void handle_header_line();
   void handle_body_line();
-  bool find_boundary(std::string_view line, size_t& index, bool& closing) const;
-  void end_header(uint64_t at, uint64_t lines, uint64_t bare);
-  void cut_open_parts(size_t keep, uint64_t at, uint64_t lines, uint64_t bare);
-  void start_part(Part* part, uint64_t at, bool in_digest, bool mime_child);
-  void close_part_body(Open& open, uint64_t at, uint64_t lines, uint64_t bare);
+  bool find_boundary(size_t& index, bool& closing) const;
+  void end_header(uint64_t at, uint64_t lines, uint64_t bare, bool by_boundary);
+  void process_boundary(size_t b_index, bool closing, uint64_t at, uint64_t lines, uint64_t bare);
+  void close_part(Open& open, uint64_t at, uint64_t lines, uint64_t bare);
+  void take_blank_line(Open& open);
+  void give_line_end_to_ancestors(size_t owner, size_t cut);
+  void start_part(Part* part, uint64_t at, uint64_t lines, uint64_t bare, bool in_digest, bool mime_child);
 
   MimeSettings settings_;
   MessageStructure result_;
@@ -72,16 +77,18 @@ class StructureParser {
   std::vector<Boundary> boundaries_;
   bool parts_limit_reached_ = false;
 
-  // Current line.
-  uint64_t pos_ = 0;              // absolute offset of the next byte
+  // The current line: [line_start_, pos_).
+  uint64_t pos_ = 0;
   uint64_t line_start_ = 0;
-  std::string line_;              // retained bytes of the current line
-  size_t line_keep_ = 0;          // how many bytes of a line to retain
+  std::string line_;  // its first bytes (line_keep())
+  uint64_t line_len_ = 0;
   bool line_has_nul_ = false;
-  char last_byte_ = '\n';
-  uint64_t lines_ = 0;            // LFs before line_start_
-  uint64_t bare_ = 0;             // bare LFs before line_start_
-  // The newline that ended the previous line: 0 (none), 1 (LF) or 2 (CRLF).
+  char last_byte_ = '\0';
+  char before_lf_ = '\0';
+  uint64_t lines_ = 0;  // LFs before line_start_
+  uint64_t bare_ = 0;   // bare LFs before line_start_
+  // Line end of the current / previous line: 0 none, 1 LF, 2 CRLF.
+  uint8_t cur_newline_ = 0;
   uint8_t prev_newline_ = 0;
   bool finished_ = false;
 };

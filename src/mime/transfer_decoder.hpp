@@ -21,7 +21,11 @@ std::optional<TransferEncoding> transfer_encoding_from_name(const std::optional<
 
 class TransferDecoder {
  public:
-  explicit TransferDecoder(TransferEncoding encoding) : encoding_(encoding) {}
+  // crlf_input: bare LFs of the stored body are read as CRLF first, so the
+  // result is the decoding of the body as IMAP shows it (BINARY[] of a
+  // message stored with bare LF line ends, as Dovecot does).
+  explicit TransferDecoder(TransferEncoding encoding, bool crlf_input = false)
+      : encoding_(encoding), crlf_input_(crlf_input) {}
 
   // Appends the decoded form of bytes to out.
   void feed(std::string_view bytes, std::string& out);
@@ -31,10 +35,13 @@ class TransferDecoder {
   bool had_errors() const { return errors_; }
 
  private:
+  void feed_decoded(std::string_view bytes, std::string& out);
   void feed_base64(std::string_view bytes, std::string& out);
   void feed_qp(std::string_view bytes, std::string& out);
 
   TransferEncoding encoding_;
+  bool crlf_input_ = false;
+  bool last_was_cr_ = false;
   bool errors_ = false;
   // base64: bits collected so far.
   uint32_t b64_bits_ = 0;
@@ -47,6 +54,6 @@ class TransferDecoder {
 };
 
 // Decoded size of a whole body held in memory (BINARY.SIZE convenience).
-uint64_t decoded_size(std::string_view body, TransferEncoding encoding);
+uint64_t decoded_size(std::string_view body, TransferEncoding encoding, bool crlf_input = false);
 
 }  // namespace postino::mime
