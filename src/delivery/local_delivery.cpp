@@ -9,6 +9,8 @@
 #include "common/address.hpp"
 #include "common/log.hpp"
 #include "directory/directory.hpp"
+#include "mime/header_prefix.hpp"
+#include "mime/structure_parser.hpp"
 #include "store/mailbox_store.hpp"
 
 namespace postino {
@@ -23,10 +25,26 @@ std::string RecipientOutcome::reply() const {
   return std::to_string(code) + " " + enhanced + " " + text;
 }
 
-LocalDelivery::LocalDelivery(Directory& directory, MailboxStore& mailboxes, LocalDeliverySettings settings)
-    : directory_(directory), mailboxes_(mailboxes), settings_(settings) {}
+LocalDelivery::LocalDelivery(Directory& directory, MailboxStore& mailboxes, LocalDeliverySettings settings,
+                             BlobStore* blobs)
+    : directory_(directory), mailboxes_(mailboxes), settings_(settings), blobs_(blobs) {}
 
 namespace {
+
+// The blob's MIME structure, streamed through the parser; nullopt when the
+// blob cannot be read (IMAP then parses at FETCH: slower, same answer).
+std::optional<mime::MessageStructure> parse_blob(BlobStore& blobs, const BlobInfo& blob) {
+  constexpr std::size_t kChunkBytes = 256 * 1024;
+  auto reader = blobs.open(blob.id);
+  if (!reader) return std::nullopt;
+  mime::StructureParser parser;
+  for (std::uint64_t offset = 0; offset < (*reader)->size_bytes(); offset += kChunkBytes) {
+    auto chunk = (*reader)->read(offset, kChunkBytes);
+    if (!chunk || chunk->empty()) return std::nullopt;
+    parser.feed(*chunk);
+  }
+  return parser.finish();
+}
 
 RecipientOutcome outcome(const std::string& recipient, DeliveryStatus status, std::uint16_t code,
                          std::string enhanced, std::string text) {
@@ -142,6 +160,8 @@ LocalDelivery::Plan LocalDelivery::plan(const DeliveryRequest& request, std::vec
   p.deliveries_of_recipient.resize(request.recipients.size());
   std::map<std::string, std::size_t> delivery_of_account;
   const std::string return_path = "Return-Path: <" + request.sender + ">\r\n";
+  std::optional<mime::MessageStructure> structure;
+  if (blobs_ != nullptr) structure = parse_blob(*blobs_, request.blob);
   for (std::size_t i = 0; i < request.recipients.size(); ++i) {
     const std::string& recipient = request.recipients[i];
     auto expansion = expand(recipient);
@@ -162,6 +182,7 @@ LocalDelivery::Plan LocalDelivery::plan(const DeliveryRequest& request, std::vec
         d.internal_date = request.arrived_at;
         d.quota_bytes = account.quota_bytes;
         d.delivery_key = request.queue_id + "/" + account.address;
+        if (structure) d.mime_structure = mime::with_header_prefix(*structure, d.header_prefix).serialize();
         batch.push_back(std::move(d));
         p.account_of[it->second] = account.address;
       }

@@ -43,7 +43,10 @@ struct RecipientOutcome {
 
 class LocalDelivery {
  public:
-  LocalDelivery(Directory& directory, MailboxStore& mailboxes, LocalDeliverySettings settings);
+  // With `blobs`, each message's MIME structure is parsed once here and
+  // stored with every copy, so IMAP FETCH never parses it (DESIGN.md 3).
+  LocalDelivery(Directory& directory, MailboxStore& mailboxes, LocalDeliverySettings settings,
+                BlobStore* blobs = nullptr);
   // One outcome per request recipient, in order.
   std::vector<RecipientOutcome> deliver(const DeliveryRequest& request);
   // The same for many messages with one store transaction (one fsync) for
@@ -61,6 +64,7 @@ class LocalDelivery {
   Directory& directory_;
   MailboxStore& mailboxes_;
   LocalDeliverySettings settings_;
+  BlobStore* blobs_;
 };
 
 }  // namespace postino

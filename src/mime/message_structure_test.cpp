@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "mime/header_prefix.hpp"
 #include "mime/structure_parser.hpp"
 #include "mime/test_messages.hpp"
 
@@ -66,3 +67,16 @@ TEST(MessageStructure, FlippedBytesNeverCrash) {
 
 }  // namespace
 }  // namespace postino::mime
+
+// One parse of the blob serves every recipient: shifting it behind the
+// per-recipient prefix gives exactly what parsing prefix + blob gives.
+TEST(MessageStructure, HeaderPrefixShiftEqualsParsingWithThePrefix) {
+  const std::string blob =
+      "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n"
+      "--x\r\nContent-Type: text/plain\r\n\r\nhello\r\n--x\r\nContent-Type: message/rfc822\r\n\r\n"
+      "Subject: inner\r\n\r\nbody\r\n--x--\r\n";
+  const std::string prefix = "Return-Path: <s@example.org>\r\nDelivered-To: d@example.test\r\n";
+  auto shifted = postino::mime::with_header_prefix(postino::mime::StructureParser::parse(blob), prefix);
+  auto direct = postino::mime::StructureParser::parse(prefix + blob);
+  EXPECT_EQ(shifted, direct);
+}

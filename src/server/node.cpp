@@ -166,7 +166,7 @@ class Node {
     // Every write to a mailbox wakes the sessions watching it (IMAP IDLE).
     mailboxes_ = std::make_unique<NotifyingMailboxStore>(
         metadata_->mailboxes(), [this](MailboxId id) { changes_.notify(static_cast<std::int64_t>(id)); });
-    local_delivery_ = std::make_unique<LocalDelivery>(*directory_, *mailboxes_, config.delivery);
+    local_delivery_ = std::make_unique<LocalDelivery>(*directory_, *mailboxes_, config.delivery, blobs_.get());
     runner_ = std::make_unique<QueueRunner>(io_.executor(0), blocking_, *queue_, *local_delivery_, config.queue);
     SmtpServices services{blocking_, *directory_, *blobs_, *queue_, *mailboxes_, *local_delivery_,
                           std::bind(&QueueRunner::wake, runner_.get()), resolvers_.get()};
