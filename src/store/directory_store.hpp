@@ -29,9 +29,9 @@ struct DomainRecord {
 struct NewAccount {
   std::string address;  // canonical local@domain; the domain must exist
   std::string password_hash;
-  std::string scram_secrets;  // sasl/scram_secrets.hpp format; "" when none
   std::uint64_t quota_bytes = 0;
   AccountStatus status = AccountStatus::active;
+  std::string scram_secrets;  // sasl/scram_secrets.hpp format; "" when none
 };
 
 struct AccountRecord {
