@@ -180,7 +180,10 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_auth(const smtp::AuthArgs& ar
       bool ok = false;
       // A throttled client or user is answered as for a wrong password, unchecked.
       if (!services_.auth_throttle->refused(client_ip, ascii_lower(user))) {
-        auto account = co_await services_.blocking.run(PasswordJob{&services_.directory, check->authcid, check->password});
+        // Jobs are named locals: GCC 12 mishandles temporaries holding
+        // strings inside a co_await expression (double destruction).
+        PasswordJob job{&services_.directory, check->authcid, check->password};
+        auto account = co_await services_.blocking.run(std::move(job));
         if (!account && account.error().code != Errc::permission_denied && account.error().code != Errc::disabled) {
           log::error("smtp_auth_lookup_failed", {{"error", account.error().message}});
           reply(454, "4.7.0", "Temporary authentication failure");
@@ -193,7 +196,8 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_auth(const smtp::AuthArgs& ar
       user = need->authcid;
       std::optional<sasl::ScramSecrets> secrets;
       if (!services_.auth_throttle->refused(client_ip, ascii_lower(user))) {
-        auto found = co_await services_.blocking.run(ScramSecretsJob{&services_.directory, need->authcid});
+        ScramSecretsJob job{&services_.directory, need->authcid};
+        auto found = co_await services_.blocking.run(std::move(job));
         if (!found) {
           log::error("smtp_auth_lookup_failed", {{"error", found.error().message}});
           reply(454, "4.7.0", "Temporary authentication failure");
@@ -236,7 +240,8 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_auth(const smtp::AuthArgs& ar
         }
       }
       const std::string identity = success->authzid.empty() ? success->authcid : success->authzid;
-      auto policy = co_await services_.blocking.run(PolicyJob{&services_.directory, identity});
+      PolicyJob job{&services_.directory, identity};
+      auto policy = co_await services_.blocking.run(std::move(job));
       if (!policy) {
         if (policy.error().code != Errc::not_found) {
           log::error("smtp_auth_lookup_failed", {{"error", policy.error().message}});
@@ -294,8 +299,8 @@ asio::awaitable<SmtpSession::SenderCheck> SmtpSession::check_submission_sender(c
   auto not_owned = SmtpReply(553, "5.7.1", "<" + sender + ">: Sender address rejected: not owned by user " + login_->username);
   // Bounces come from the MTA, never from a user.
   if (args.reverse_path.kind == smtp::PathKind::null_path) co_return SenderCheck{not_owned, {}};
-  auto found = co_await services_.blocking.run(
-      PolicyAndCountsJob{&services_.directory, services_.rate_limits, login_->username, rate_window_start()});
+  PolicyAndCountsJob job{&services_.directory, services_.rate_limits, login_->username, rate_window_start()};
+  auto found = co_await services_.blocking.run(std::move(job));
   if (!found.policy) {
     log::error("smtp_policy_lookup_failed", {{"user", login_->username}, {"error", found.policy.error().message}});
     co_return SenderCheck{temporary_failure(), {}};
@@ -315,7 +320,8 @@ asio::awaitable<SmtpSession::SenderCheck> SmtpSession::check_submission_sender(c
 asio::awaitable<std::optional<SmtpReply>> SmtpSession::check_recipient_rate() {
   SendLimits limits = limits_for(*tx_->policy, submission_);
   if (limits.recipients == 0) co_return std::nullopt;
-  auto counts = co_await services_.blocking.run(CountsJob{services_.rate_limits, login_->username, rate_window_start()});
+  CountsJob job{services_.rate_limits, login_->username, rate_window_start()};
+  auto counts = co_await services_.blocking.run(std::move(job));
   if (!counts) co_return temporary_failure();
   // This recipient with those already accepted in the transaction.
   SendCounts charge{0, tx_->recipients.size() + 1};
@@ -381,8 +387,9 @@ asio::awaitable<std::optional<SmtpReply>> SmtpSession::check_submitted_message()
   // R-OUT3: charged once the message is otherwise acceptable, in one
   // transaction that every submission node sees.
   SendCounts charge{1, tx_->recipients.size()};
-  auto charged = co_await services_.blocking.run(ChargeJob{services_.rate_limits, login_->username, rate_window_start(),
-                                                           charge, limits_for(*tx_->policy, submission_)});
+  ChargeJob job{services_.rate_limits, login_->username, rate_window_start(), charge,
+                limits_for(*tx_->policy, submission_)};
+  auto charged = co_await services_.blocking.run(std::move(job));
   if (!charged) {
     log::error("smtp_rate_charge_failed", {{"user", login_->username}, {"error", charged.error().message}});
     co_return temporary_failure();

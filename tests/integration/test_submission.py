@@ -332,9 +332,12 @@ class SubmissionTest(unittest.TestCase):
                                  b"From: alice@example.test\r\nSubject: to the world\r\n\r\nx\r\n")
             self.assertEqual(refused, {})
         self.wait_delivered("bob@example.test", "to the world")
+        # Kept in the queue for the outbound agent, never bounced.
+        self.assertTrue(self.node.wait_for_log("to=<someone@elsewhere.example>"), self.node.server_log()[-3000:])
+        self.assertRegex(self.node.server_log(), r"to=<someone@elsewhere\.example>, .*dsn=4\.4\.0, status=deferred")
         out = self.node.cli("-f", "json", "queue", "list")
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertIn("someone@elsewhere.example", out.stdout)
+        self.assertIn("someone@elsewhere.example (pending)", out.stdout)
         with self.login("alice") as s:
             s.mail("alice@example.test")
             code, text = s.rcpt("nobody@example.test")  # local unknown users are still refused
