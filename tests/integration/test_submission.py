@@ -326,6 +326,28 @@ class SubmissionTest(unittest.TestCase):
         self.assertIn("NOQUEUE: reject: MAIL from unknown[127.0.0.1]: 553 5.7.1 <bob@example.test>: Sender address "
                       "rejected: not owned by user alice@example.test; from=<bob@example.test>", log)
 
+    def test_bdat_chunks_get_the_same_checks(self):
+        with self.login("alice") as s:
+            self.assertIn("chunking", s.esmtp_features)
+            s.mail("alice@example.test")
+            s.rcpt("bob@example.test")
+            forged = b"From: bob@example.test\r\nSubject: bdat forged\r\n\r\nx\r\n"
+            s.send(b"BDAT %d LAST\r\n" % len(forged) + forged)
+            self.assertEqual(s.getreply(), (550, b"5.7.1 <bob@example.test>: From: address rejected: "
+                                                 b"not owned by user alice@example.test"))
+            s.mail("alice@example.test")
+            s.rcpt("bob@example.test")
+            # The header section ends inside the second chunk.
+            first, second = b"From: alice@example.test\r\nSubj", b"ect: bdat chunks\r\n\r\nbody\r\n"
+            s.send(b"BDAT %d\r\n" % len(first) + first)
+            self.assertEqual(s.getreply()[0], 250)
+            s.send(b"BDAT %d LAST\r\n" % len(second) + second)
+            code, text = s.getreply()
+            self.assertEqual(code, 250, text)
+        text = self.wait_delivered("bob@example.test", "bdat chunks")
+        self.assertRegex(text, r"Subject: bdat chunks\r?\nMessage-ID: <[0-9a-f]{32}@")
+        self.assertIn("(Authenticated sender: alice@example.test)", text)
+
     def test_external_recipients_are_relayed_into_the_queue(self):
         with self.login("alice") as s:
             refused = s.sendmail("alice@example.test", ["someone@elsewhere.example", "bob@example.test"],
