@@ -494,7 +494,8 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_rcpt(const smtp::RcptArgs& ar
     co_return co_await client_error(*verdict.refusal);
   }
   if (mode_ == SmtpMode::submission) {
-    if (auto refusal = co_await check_recipient_rate(); refusal) {
+    std::optional<SmtpReply> refusal = co_await check_recipient_rate();
+    if (refusal) {
       log_reject("RCPT", *refusal, address);
       reply(*refusal);
       co_return Next::proceed;
