@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/self_signed_certificate.hpp"
 #include "common/address.hpp"
+#include "directory/secret_key_file.hpp"
 #include "store/metadata_store.hpp"
 
 namespace postino::cli {
@@ -66,6 +67,11 @@ Status run_init(CliContext& context, const InitOptions& options) {
   if (!store) return store.take_error();
   auto added = (*store)->directory().add_domain(*domain);
   if (!added) return added.take_error();
+  // The SCRAM fake-salt key: per installation, so salts answered for
+  // unknown users cannot be compared across installations.
+  if (auto key = load_or_create_secret_key(scram_fake_salt_key_path(load.config->storage.data_dir)); !key) {
+    return key.take_error();
+  }
 
   context.out().record({{"config", config_file.string()},
                         {"hostname", *host},

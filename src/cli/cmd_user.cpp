@@ -1,5 +1,6 @@
-// `postino user add|list|show|del|passwd|set-quota|disable|enable|auth-test`:
-// mail accounts of the internal directory.
+// `postino user add|list|show|del|passwd|set-quota|disable|enable|auth-test`
+// and the submission controls `suspend-sending|resume-sending|set-limits|
+// grant-sender|revoke-sender`: mail accounts of the internal directory.
 #include <CLI/CLI.hpp>
 
 #include "cli/cli_context.hpp"
@@ -16,16 +17,50 @@ struct UserOptions {
   std::string address;
   std::string domain;
   std::string quota;
+  std::string sender;
+  std::string messages_per_hour;
+  std::string recipients_per_hour;
   bool password_stdin = false;
 };
 
+std::string limit_text(std::optional<std::uint64_t> limit) {
+  if (!limit) return "default";
+  return *limit == 0 ? "unlimited" : std::to_string(*limit);
+}
+
 Record user_record(const UserView& user) {
+  std::string senders;
+  for (const auto& sender : user.granted_senders) senders += (senders.empty() ? "" : ", ") + sender;
   return {{"address", user.address},
           {"quota", format_size_bytes(user.quota_bytes)},
           {"quota_bytes", static_cast<std::int64_t>(user.quota_bytes)},
           {"status", std::string(account_status_name(user.status))},
           {"password_scheme", user.password_scheme},
+          {"scram", std::string(user.scram ? "yes" : "no")},
+          {"sending", std::string(user.sending_suspended ? "suspended" : "allowed")},
+          {"messages_per_hour", limit_text(user.messages_per_hour)},
+          {"recipients_per_hour", limit_text(user.recipients_per_hour)},
+          {"granted_senders", senders},
           {"created", format_unix_time(user.created_at)}};
+}
+
+// "--messages-per-hour 100": a number (0 = unlimited) or "default".
+Result<DirectoryAdmin::SendLimitChange> parse_limit(const std::string& text, const char* option) {
+  DirectoryAdmin::SendLimitChange change;
+  if (text.empty()) return change;
+  if (text == "default") {
+    change.reset = true;
+    return change;
+  }
+  std::uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9' || value > 1'000'000'000) {
+      return make_error(Errc::invalid_argument, std::string(option) + " takes a number (0 = unlimited) or 'default'");
+    }
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  change.value = value;
+  return change;
 }
 
 // The password from stdin, or a generated one that report() shows.
@@ -151,6 +186,58 @@ void register_user(CLI::App& app, CliContext& context, int& exit_code) {
     sub->callback([&context, &exit_code, options, status = status] {
       exit_code = with_admin(context, [&](DirectoryAdmin& admin) -> Status {
         auto done = admin.set_status(options->address, status);
+        if (!done) return done.take_error();
+        context.out().done(*done);
+        return {};
+      });
+    });
+  }
+
+  for (auto [verb, suspended, help] :
+       {std::tuple{"suspend-sending", true, "refuse submission from an account (mailbox access stays)"},
+        std::tuple{"resume-sending", false, "allow submission from an account again"}}) {
+    auto* sub = cmd->add_subcommand(verb, help);
+    sub->add_option("ADDRESS", options->address, "user@domain")->required();
+    sub->callback([&context, &exit_code, options, suspended = suspended] {
+      exit_code = with_admin(context, [&](DirectoryAdmin& admin) -> Status {
+        auto done = admin.set_sending_suspended(options->address, suspended);
+        if (!done) return done.take_error();
+        context.out().done(*done);
+        return {};
+      });
+    });
+  }
+
+  auto* set_limits = cmd->add_subcommand("set-limits", "set an account's submission rate limits");
+  set_limits->add_option("ADDRESS", options->address, "user@domain")->required();
+  set_limits->add_option("--messages-per-hour", options->messages_per_hour, "N (0 = unlimited) or 'default'");
+  set_limits->add_option("--recipients-per-hour", options->recipients_per_hour, "N (0 = unlimited) or 'default'");
+  set_limits->callback([&context, &exit_code, options] {
+    exit_code = with_admin(context, [&](DirectoryAdmin& admin) -> Status {
+      if (options->messages_per_hour.empty() && options->recipients_per_hour.empty()) {
+        return make_error(Errc::invalid_argument, "give --messages-per-hour and/or --recipients-per-hour");
+      }
+      auto messages = parse_limit(options->messages_per_hour, "--messages-per-hour");
+      if (!messages) return messages.take_error();
+      auto recipients = parse_limit(options->recipients_per_hour, "--recipients-per-hour");
+      if (!recipients) return recipients.take_error();
+      auto done = admin.set_send_limits(options->address, *messages, *recipients);
+      if (!done) return done.take_error();
+      context.out().done(*done);
+      return {};
+    });
+  });
+
+  for (auto [verb, grant, help] :
+       {std::tuple{"grant-sender", true, "let an account send as another address (or @domain)"},
+        std::tuple{"revoke-sender", false, "withdraw a sender address granted to an account"}}) {
+    auto* sub = cmd->add_subcommand(verb, help);
+    sub->add_option("ADDRESS", options->address, "user@domain")->required();
+    sub->add_option("SENDER", options->sender, "address or @domain")->required();
+    sub->callback([&context, &exit_code, options, grant = grant] {
+      exit_code = with_admin(context, [&](DirectoryAdmin& admin) -> Status {
+        auto done = grant ? admin.grant_sender(options->address, options->sender)
+                          : admin.revoke_sender(options->address, options->sender);
         if (!done) return done.take_error();
         context.out().done(*done);
         return {};

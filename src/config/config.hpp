@@ -18,6 +18,7 @@
 #include "imap/imap_settings.hpp"
 #include "runtime/runtime_settings.hpp"
 #include "smtp/smtp_settings.hpp"
+#include "smtp/submission_settings.hpp"
 #include "store/store_settings.hpp"
 
 namespace postino {
@@ -38,6 +39,7 @@ struct Config {
   StoreSettings storage;
   DirectorySettings directory;
   SmtpSettings smtp;
+  SubmissionSettings submission;
   ImapSettings imap;
   dns::DnsSettings dns;
   QueueRunnerSettings queue;

@@ -167,6 +167,21 @@ void read_smtp(TableReader& t, Config& c) {
   t.finish();
 }
 
+void read_submission(TableReader& t, Config& c) {
+  t.integer("messages_per_hour", c.submission.messages_per_hour, 0, 100'000'000);
+  t.integer("recipients_per_hour", c.submission.recipients_per_hour, 0, 100'000'000);
+  t.integer("max_auth_failures", c.submission.max_auth_failures, 1, 100);
+  std::uint64_t header_bytes = c.submission.max_header_bytes;
+  t.size_bytes("max_header_size", header_bytes);
+  if (header_bytes < 1024 || header_bytes > (16u << 20)) {
+    t.bad_value("max_header_size", "must be between 1K and 16M");
+  } else {
+    c.submission.max_header_bytes = static_cast<std::uint32_t>(header_bytes);
+  }
+  t.boolean("add_missing_headers", c.submission.add_missing_headers);
+  t.finish();
+}
+
 void read_imap(TableReader& t, Config& c) {
   t.integer("max_line_length", c.imap.max_line_bytes, 1024, 16u << 20);
   t.size_bytes("max_command_size", c.imap.max_command_bytes);
@@ -313,6 +328,7 @@ ConfigLoad load_config(const std::filesystem::path& file) {
   if (auto t = top.table("storage")) read_storage(*t, *config);
   if (auto t = top.table("directory")) read_directory(*t, *config);
   if (auto t = top.table("smtp")) read_smtp(*t, *config);
+  if (auto t = top.table("submission")) read_submission(*t, *config);
   if (auto t = top.table("imap")) read_imap(*t, *config);
   if (auto t = top.table("queue")) read_queue(*t, *config);
   if (auto t = top.table("dns")) read_dns(*t, *config);

@@ -67,6 +67,15 @@ check_sender_domain = true       # refuse senders whose domain has no MX/A/AAAA
 command_timeout = "5m"
 data_timeout = "3m"
 
+[submission]
+# Per user, in one-hour windows shared by every node (0 = unlimited);
+# `postino user set-limits` overrides them for one account.
+messages_per_hour = 200
+recipients_per_hour = 1000
+max_auth_failures = 3            # per connection, then 421 and disconnect
+max_header_size = "256K"         # held to check From: and add Message-ID/Date
+add_missing_headers = true       # Message-ID, Date (and From) when missing
+
 [imap]
 max_line_length = 65536
 max_command_size = "1M"          # all lines and non-APPEND literals of one command

@@ -110,3 +110,33 @@ TEST_F(ConfigTest, PortClashAndMissingTls) {
   EXPECT_NE(all.find("both use 127.0.0.1:2000"), std::string::npos) << all;
   EXPECT_NE(all.find("certificate and key are required"), std::string::npos) << all;
 }
+
+TEST_F(ConfigTest, SubmissionSection) {
+  auto file = write("postino.toml", render_initial_config({.hostname = "mail.example.test"}));
+  auto load = load_config(file);
+  ASSERT_TRUE(load.config);
+  EXPECT_EQ(load.config->submission.messages_per_hour, 200u);  // the template's values are the defaults
+  EXPECT_EQ(load.config->submission.recipients_per_hour, 1000u);
+  EXPECT_EQ(load.config->submission.max_header_bytes, 256u << 10);
+  EXPECT_EQ(load.config->listener("submissions")->tls, TlsMode::implicit);
+  EXPECT_EQ(load.config->listener("submission")->tls, TlsMode::starttls);
+
+  write("conf.d/10-submission.toml",
+        "[submission]\nmessages_per_hour = 5\nrecipients_per_hour = 0\nmax_auth_failures = 2\n"
+        "max_header_size = \"64K\"\nadd_missing_headers = false\n");
+  load = load_config(file);
+  ASSERT_TRUE(load.config) << load.diagnostics[0].str();
+  EXPECT_EQ(load.config->submission.messages_per_hour, 5u);
+  EXPECT_EQ(load.config->submission.recipients_per_hour, 0u);
+  EXPECT_EQ(load.config->submission.max_auth_failures, 2u);
+  EXPECT_EQ(load.config->submission.max_header_bytes, 64u << 10);
+  EXPECT_FALSE(load.config->submission.add_missing_headers);
+
+  write("conf.d/20-bad.toml", "[submission]\nmessages_per_minute = 1\nmax_header_size = \"10\"\n");
+  load = load_config(file);
+  ASSERT_FALSE(load.config);
+  std::string all;
+  for (const auto& d : load.diagnostics) all += d.str() + "\n";
+  EXPECT_NE(all.find("20-bad.toml:2: unknown setting 'submission.messages_per_minute'"), std::string::npos) << all;
+  EXPECT_NE(all.find("submission.max_header_size"), std::string::npos) << all;
+}

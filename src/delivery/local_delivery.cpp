@@ -127,11 +127,8 @@ LocalDelivery::Expansion LocalDelivery::expand(const std::string& recipient) {
         log::warn("alias_target_unknown", {{"recipient", recipient}, {"target", address}});
         break;
       case RecipientKind::not_local:
-        if (!via_alias) {
-          result.failure = outcome(recipient, DeliveryStatus::failed, 550, "5.1.2",
-                                   "<" + recipient + ">: not a local domain");
-          return result;
-        }
+        // An alias target at another domain, or a recipient that an
+        // authenticated submission relayed: both need the outbound agent.
         result.external.push_back(address);
         break;
     }

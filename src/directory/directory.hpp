@@ -8,10 +8,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.hpp"
+#include "sasl/scram_secrets.hpp"
 #include "store/directory_store.hpp"
 
 namespace postino {
@@ -36,6 +38,16 @@ struct RecipientResolution {
   std::vector<std::string> targets;  // when kind == alias
 };
 
+// What an authenticated account may send (submission, R-OUT2/R-OUT3).
+struct SendingPolicy {
+  AccountInfo account;
+  bool suspended = false;
+  std::optional<std::uint64_t> messages_per_hour;    // nullopt: configured default
+  std::optional<std::uint64_t> recipients_per_hour;  // nullopt: configured default
+  std::vector<std::string> aliases;  // canonical alias addresses whose targets include the account
+  std::vector<std::string> granted;  // canonical addresses or "@domain", granted explicitly
+};
+
 class Directory {
  public:
   virtual ~Directory() = default;
@@ -46,6 +58,13 @@ class Directory {
   // to the caller), disabled for a disabled account with a right password.
   virtual Result<AccountInfo> authenticate(const std::string& address, const std::string& password) = 0;
   virtual Result<AccountInfo> account(const std::string& address) = 0;
+  // SCRAM-SHA-256 secrets for a SCRAM login: nullopt for an unknown user, an
+  // account without stored secrets or a disabled one (all indistinguishable
+  // to the client: the exchange then fails like a wrong password). Errors
+  // only for the engine.
+  virtual Result<std::optional<sasl::ScramSecrets>> scram_secrets(const std::string& address) = 0;
+  // not_found when no account has this address.
+  virtual Result<SendingPolicy> sending_policy(const std::string& address) = 0;
 };
 
 }  // namespace postino

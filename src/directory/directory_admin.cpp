@@ -9,6 +9,7 @@
 #include "common/log.hpp"
 #include "common/units.hpp"
 #include "directory/password_hash.hpp"
+#include "sasl/scram_secrets.hpp"
 
 namespace postino {
 namespace {
@@ -29,8 +30,13 @@ Result<std::string> changed(std::string_view action, const std::string& object, 
 }
 
 UserView to_view(const AccountRecord& record) {
-  return UserView{record.id, record.address, record.quota_bytes, record.status, record.created_at,
-                  password_scheme_name(record.password_hash)};
+  UserView view{record.id, record.address, record.quota_bytes, record.status, record.created_at,
+                password_scheme_name(record.password_hash)};
+  view.scram = !record.scram_secrets.empty();
+  view.sending_suspended = record.sending_suspended;
+  view.messages_per_hour = record.messages_per_hour;
+  view.recipients_per_hour = record.recipients_per_hour;
+  return view;
 }
 
 }  // namespace
@@ -96,6 +102,26 @@ Result<std::string> DirectoryAdmin::hash_new_password(std::string_view password)
   return hashed;
 }
 
+// SCRAM-SHA-256 secrets stored beside the hash, so SCRAM logins work for
+// every password set from now on.
+Result<std::string> DirectoryAdmin::scram_for_new_password(std::string_view password) {
+  auto secrets = sasl::scram_secrets_from_password(password);
+  if (!secrets) return invalid("bad password: " + secrets.error().message);
+  return sasl::format_scram_secrets(*secrets);
+}
+
+// A sender grant: an address (canonical) or "@domain", hosted here or not.
+Result<std::string> DirectoryAdmin::sender_key(std::string_view sender) {
+  if (!sender.empty() && sender.front() == '@') {
+    auto domain = parse_domain(sender.substr(1));
+    if (!domain) return invalid("invalid domain " + quoted(sender.substr(1)) + ": " + domain.error().message);
+    return "@" + *domain;
+  }
+  auto parsed = parse_address(sender);
+  if (!parsed) return invalid("invalid sender " + quoted(sender) + ": " + parsed.error().message);
+  return parsed->canonical();
+}
+
 // ---- domains --------------------------------------------------------------------
 
 Result<std::string> DirectoryAdmin::add_domain(std::string_view domain) {
@@ -142,8 +168,11 @@ Result<std::string> DirectoryAdmin::add_user(std::string_view address, std::stri
   }
   auto hash = hash_new_password(password);
   if (!hash) return hash;
+  auto scram = scram_for_new_password(password);
+  if (!scram) return scram;
 
-  NewAccount account{*key, std::move(*hash), quota_bytes.value_or(settings_.default_quota_bytes), AccountStatus::active};
+  NewAccount account{*key, std::move(*hash), quota_bytes.value_or(settings_.default_quota_bytes), AccountStatus::active,
+                     std::move(*scram)};
   auto added = store_.add_account(account);
   if (!added) {
     if (added.error().code == Errc::already_exists) return with_message(added.error(), "user " + *key + " already exists");
@@ -164,7 +193,9 @@ Result<std::string> DirectoryAdmin::set_password(std::string_view address, std::
   if (!key) return key;
   auto hash = hash_new_password(password);
   if (!hash) return hash;
-  if (auto stored = store_.set_password_hash(*key, *hash); !stored) return stored.take_error();
+  auto scram = scram_for_new_password(password);
+  if (!scram) return scram;
+  if (auto stored = store_.set_credentials(*key, *hash, *scram); !stored) return stored.take_error();
   return changed("user_password", *key, "password of " + *key + " changed");
 }
 
@@ -182,6 +213,57 @@ Result<std::string> DirectoryAdmin::set_status(std::string_view address, Account
   return changed("user_status", *key, "user " + *key + " is now " + account_status_name(status));
 }
 
+Result<std::string> DirectoryAdmin::set_sending_suspended(std::string_view address, bool suspended) {
+  auto key = existing_user(address);
+  if (!key) return key;
+  if (auto stored = store_.set_sending_suspended(*key, suspended); !stored) return stored.take_error();
+  return changed(suspended ? "user_suspend_sending" : "user_resume_sending", *key,
+                 suspended ? "sending suspended for " + *key : "sending resumed for " + *key);
+}
+
+Result<std::string> DirectoryAdmin::set_send_limits(std::string_view address, SendLimitChange messages_per_hour,
+                                                    SendLimitChange recipients_per_hour) {
+  auto key = existing_user(address);
+  if (!key) return key;
+  auto found = store_.find_account(*key);
+  if (!found) return found.take_error();
+  auto apply = [](const SendLimitChange& change, std::optional<std::uint64_t> current) {
+    if (change.reset) return std::optional<std::uint64_t>();
+    return change.value ? change.value : current;
+  };
+  auto messages = apply(messages_per_hour, found->messages_per_hour);
+  auto recipients = apply(recipients_per_hour, found->recipients_per_hour);
+  if (auto stored = store_.set_send_limits(*key, messages, recipients); !stored) return stored.take_error();
+  auto describe = [](std::optional<std::uint64_t> limit) {
+    if (!limit) return std::string("default");
+    return *limit == 0 ? std::string("unlimited") : std::to_string(*limit);
+  };
+  return changed("user_send_limits", *key,
+                 "send limits of " + *key + ": messages per hour " + describe(messages) + ", recipients per hour " +
+                     describe(recipients));
+}
+
+Result<std::string> DirectoryAdmin::grant_sender(std::string_view address, std::string_view sender) {
+  auto key = existing_user(address);
+  if (!key) return key;
+  auto grant = sender_key(sender);
+  if (!grant) return grant;
+  if (auto stored = store_.add_sender_grant(*key, *grant); !stored) return stored.take_error();
+  return changed("user_grant_sender", *key, *key + " may now send as " + *grant);
+}
+
+Result<std::string> DirectoryAdmin::revoke_sender(std::string_view address, std::string_view sender) {
+  auto key = existing_user(address);
+  if (!key) return key;
+  auto grant = sender_key(sender);
+  if (!grant) return grant;
+  if (auto stored = store_.delete_sender_grant(*key, *grant); !stored) {
+    if (stored.error().code == Errc::not_found) return with_message(stored.error(), *key + " has no grant for " + *grant);
+    return stored.take_error();
+  }
+  return changed("user_revoke_sender", *key, *key + " may no longer send as " + *grant);
+}
+
 Result<UserView> DirectoryAdmin::show_user(std::string_view address) {
   auto key = user_key(address);
   if (!key) return key.take_error();
@@ -190,7 +272,11 @@ Result<UserView> DirectoryAdmin::show_user(std::string_view address) {
     if (found.error().code == Errc::not_found) return with_message(found.error(), "user " + *key + " does not exist");
     return found.take_error();
   }
-  return to_view(*found);
+  UserView view = to_view(*found);
+  auto grants = store_.list_sender_grants(*key);
+  if (!grants) return grants.take_error();
+  view.granted_senders = std::move(*grants);
+  return view;
 }
 
 Result<std::vector<UserView>> DirectoryAdmin::list_users(std::optional<std::string_view> domain) {

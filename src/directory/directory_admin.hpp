@@ -26,6 +26,11 @@ struct UserView {
   AccountStatus status = AccountStatus::active;
   std::int64_t created_at = 0;  // unix seconds
   std::string password_scheme;  // "YESCRYPT", "SHA512-CRYPT", ...
+  bool scram = false;           // SCRAM-SHA-256 secrets stored
+  bool sending_suspended = false;
+  std::optional<std::uint64_t> messages_per_hour;    // nullopt: configured default
+  std::optional<std::uint64_t> recipients_per_hour;  // nullopt: configured default
+  std::vector<std::string> granted_senders;          // only filled by show_user
 };
 
 const char* account_status_name(AccountStatus status);
@@ -46,6 +51,19 @@ class DirectoryAdmin {
   Result<std::string> set_password(std::string_view address, std::string_view password);
   Result<std::string> set_quota(std::string_view address, std::uint64_t quota_bytes);
   Result<std::string> set_status(std::string_view address, AccountStatus status);
+  // Submission controls (`postino user suspend-sending|resume-sending|
+  // set-limits|grant-sender|revoke-sender`). A limit of nullopt is left as
+  // it is; SendLimitChange::reset returns it to the configured default.
+  Result<std::string> set_sending_suspended(std::string_view address, bool suspended);
+  struct SendLimitChange {
+    std::optional<std::uint64_t> value;  // new per-hour limit (0 = unlimited)
+    bool reset = false;                  // back to the configured default
+  };
+  Result<std::string> set_send_limits(std::string_view address, SendLimitChange messages_per_hour,
+                                      SendLimitChange recipients_per_hour);
+  // `sender` is an address or "@domain" (any domain, hosted here or not).
+  Result<std::string> grant_sender(std::string_view address, std::string_view sender);
+  Result<std::string> revoke_sender(std::string_view address, std::string_view sender);
   Result<UserView> show_user(std::string_view address);
   // All users, or one hosted domain's, by address.
   Result<std::vector<UserView>> list_users(std::optional<std::string_view> domain = std::nullopt);
@@ -64,6 +82,8 @@ class DirectoryAdmin {
   Result<std::string> alias_key(std::string_view address);  // canonical or "@domain"
   Result<std::string> target_key(std::string_view target);
   Result<std::string> hash_new_password(std::string_view password);
+  Result<std::string> scram_for_new_password(std::string_view password);
+  Result<std::string> sender_key(std::string_view sender);  // canonical address or "@domain"
   Result<std::string> existing_user(std::string_view address);  // user_key, and the user exists
 
   DirectoryStore& store_;

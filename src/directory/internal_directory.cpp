@@ -101,6 +101,47 @@ Result<AccountInfo> InternalDirectory::account(const std::string& address) {
   return to_account_info(*account);
 }
 
+Result<std::optional<sasl::ScramSecrets>> InternalDirectory::scram_secrets(const std::string& address) {
+  auto parsed = parse_address(address);
+  if (!parsed) return std::optional<sasl::ScramSecrets>();
+  auto account = store_.find_account(parsed->canonical());
+  if (!account) {
+    if (account.error().code != Errc::not_found) return account.take_error();
+    return std::optional<sasl::ScramSecrets>();
+  }
+  if (account->status == AccountStatus::disabled || account->scram_secrets.empty()) {
+    return std::optional<sasl::ScramSecrets>();
+  }
+  auto secrets = sasl::parse_scram_secrets(account->scram_secrets);
+  if (!secrets) {
+    log::warn("scram_secrets_unusable", {{"user", account->address}, {"reason", secrets.error().message}});
+    return std::optional<sasl::ScramSecrets>();
+  }
+  return std::optional<sasl::ScramSecrets>(std::move(*secrets));
+}
+
+Result<SendingPolicy> InternalDirectory::sending_policy(const std::string& address) {
+  auto parsed = parse_address(address);
+  if (!parsed) return parsed.take_error();
+  auto account = store_.find_account(parsed->canonical());
+  if (!account) {
+    if (account.error().code == Errc::not_found) return make_error(Errc::not_found, "no account " + parsed->canonical());
+    return account.take_error();
+  }
+  SendingPolicy policy;
+  policy.account = to_account_info(*account);
+  policy.suspended = account->sending_suspended;
+  policy.messages_per_hour = account->messages_per_hour;
+  policy.recipients_per_hour = account->recipients_per_hour;
+  auto aliases = store_.aliases_targeting(account->address);
+  if (!aliases) return aliases.take_error();
+  policy.aliases = std::move(*aliases);
+  auto granted = store_.list_sender_grants(account->address);
+  if (!granted) return granted.take_error();
+  policy.granted = std::move(*granted);
+  return policy;
+}
+
 void InternalDirectory::dummy_verify(const std::string& password) const {
   std::string_view dummy = settings_.password_scheme == PasswordScheme::argon2id ? kDummyArgon2id : kDummyYescrypt;
   (void)verify_password(password, dummy);

@@ -25,6 +25,8 @@ class InternalDirectory : public Directory {
   Result<AccountInfo> authenticate(const std::string& address, const std::string& password) override;
   // not_found when no account has this address (aliases are not accounts).
   Result<AccountInfo> account(const std::string& address) override;
+  Result<std::optional<sasl::ScramSecrets>> scram_secrets(const std::string& address) override;
+  Result<SendingPolicy> sending_policy(const std::string& address) override;
 
  private:
   // Burns the same hash work as a real check, so a miss is not faster.

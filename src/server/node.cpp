@@ -30,6 +30,7 @@
 #include "delivery/local_delivery.hpp"
 #include "delivery/queue_runner.hpp"
 #include "directory/internal_directory.hpp"
+#include "directory/secret_key_file.hpp"
 #include "imap/imap_server.hpp"
 #include "runtime/auth_throttle.hpp"
 #include "runtime/change_notifier.hpp"
@@ -94,6 +95,10 @@ class Node {
     log::info("server_starting", {{"config", config.file.string()}, {"hostname", config.server.hostname},
                                   {"io_threads", config.runtime.io_threads}});
     if (auto s = open_storage(); !s) return fail(s.error());
+    // Created on first start when `postino init` did not (older data dirs).
+    auto fake_salt_key = load_or_create_secret_key(scram_fake_salt_key_path(config.storage.data_dir));
+    if (!fake_salt_key) return fail(fake_salt_key.error());
+    scram_fake_salt_secret_ = std::move(*fake_salt_key);
     if (needs_tls(config)) {
       auto tls = runtime::TlsContexts::load(config.tls);
       if (!tls) return fail(tls.error());
@@ -172,6 +177,12 @@ class Node {
                           std::bind(&QueueRunner::wake, runner_.get()), resolvers_.get()};
     smtp_ = std::make_unique<SmtpServer>(SmtpMode::mx, config.server.hostname, config.smtp, services);
     lmtp_ = std::make_unique<SmtpServer>(SmtpMode::lmtp, config.server.hostname, config.smtp, services);
+    SmtpServices submission_services = services;
+    submission_services.auth_throttle = &auth_throttle_;
+    submission_services.rate_limits = &metadata_->rate_limits();
+    submission_services.scram_fake_salt_secret = scram_fake_salt_secret_;
+    submission_ = std::make_unique<SmtpServer>(SmtpMode::submission, config.server.hostname, config.smtp,
+                                               std::move(submission_services), config.submission);
     ImapServices imap_services{blocking_, *directory_, *blobs_, *mailboxes_, changes_, auth_throttle_};
     imap_ = std::make_unique<ImapServer>(config.server.hostname, config.imap, imap_services);
     unavailable_ = std::make_unique<UnavailableHandler>(config.server.hostname);
@@ -181,6 +192,7 @@ class Node {
     switch (protocol) {
       case Protocol::smtp: return *smtp_;
       case Protocol::lmtp: return *lmtp_;
+      case Protocol::submission: return *submission_;
       case Protocol::imap: return *imap_;
       default: return *unavailable_;
     }
@@ -278,6 +290,8 @@ class Node {
   std::unique_ptr<QueueRunner> runner_;
   std::unique_ptr<SmtpServer> smtp_;
   std::unique_ptr<SmtpServer> lmtp_;
+  std::unique_ptr<SmtpServer> submission_;
+  std::string scram_fake_salt_secret_;
   std::unique_ptr<ImapServer> imap_;
   std::unique_ptr<UnavailableHandler> unavailable_;
   std::vector<std::unique_ptr<runtime::Listener>> listeners_;

@@ -66,16 +66,35 @@ std::int64_t unix_now() {
 
 }  // namespace
 
+namespace {
+
+std::string component_for(SmtpMode mode, const std::string& listener_name) {
+  switch (mode) {
+    case SmtpMode::lmtp: return "postino/lmtpd";
+    case SmtpMode::mx: return "postino/smtpd";
+    case SmtpMode::submission:
+      // As Postfix's master.cf service names: postfix/submission/smtpd.
+      return "postino/" + (listener_name.empty() ? std::string("submission") : listener_name) + "/smtpd";
+  }
+  return "postino/smtpd";
+}
+
+}  // namespace
+
 SmtpSession::SmtpSession(runtime::Connection& conn, SmtpMode mode, const std::string& hostname,
-                         const SmtpSettings& settings, SmtpServices& services)
+                         const SmtpSettings& settings, SmtpServices& services, const SubmissionSettings& submission)
     : conn_(conn),
       mode_(mode),
       hostname_(hostname),
       settings_(settings),
       services_(services),
-      reader_(conn.stream, settings.max_line_bytes),
+      // RFC 4954 4: an AUTH line with its initial response may be 12288 octets.
+      reader_(conn.stream, mode == SmtpMode::submission
+                               ? std::max<std::size_t>(settings.max_line_bytes, smtp::kDefaultMaxAuthLineBytes)
+                               : settings.max_line_bytes),
       spool_(services.blobs, services.blocking, settings.memory_spool_bytes),
-      log_component_(mode == SmtpMode::lmtp ? "postino/lmtpd" : "postino/smtpd") {}
+      log_component_(component_for(mode, conn.listener_name)),
+      submission_(submission) {}
 
 std::string SmtpSession::client() const {
   return "unknown[" + conn_.stream.remote_endpoint().address().to_string() + "]";
@@ -110,11 +129,12 @@ asio::awaitable<SmtpSession::Next> SmtpSession::client_error(const SmtpReply& r)
   co_return Next::proceed;
 }
 
-void SmtpSession::log_reject(const char* stage, const SmtpReply& r, const std::string& to) {
+void SmtpSession::log_reject(const char* stage, const SmtpReply& r, const std::string& to, const std::string& from) {
   std::string text = std::string(tx_ && !tx_->queue_id.empty() ? tx_->queue_id : "NOQUEUE") + ": reject: " + stage +
                      " from " + client() + ": " + std::to_string(r.code()) + " " + std::string(r.enhanced()) + " " +
                      (r.lines().empty() ? "" : r.lines().front());
   if (tx_) text += "; from=" + tx_->sender.str();
+  else if (!from.empty()) text += "; from=" + from;
   if (!to.empty()) text += " to=<" + to + ">";
   text += " proto=" + std::string(protocol_name()) + " helo=<" + helo_ + ">";
   log::line(log::Level::info, log_component_, text);
@@ -182,7 +202,8 @@ asio::awaitable<void> SmtpSession::run() {
     options.max_line_bytes = settings_.max_line_bytes;
     options.utf8_transaction = tx_ && tx_->params.smtputf8;
     if (!extended_) options.extensions = smtp::SmtpExtensions{false, false, false, false, false, false};
-    options.extensions.auth = false;  // no AUTH on mx/lmtp
+    // AUTH (and MAIL's AUTH=) only on submission, and only under TLS.
+    options.extensions.auth = mode_ == SmtpMode::submission && conn_.stream.is_tls() && extended_;
     auto command = smtp::parse_command(line.text, options);
     if (!command) {
       if (co_await client_error(reply_for(command.error())) == Next::close) co_return;
@@ -242,6 +263,7 @@ asio::awaitable<SmtpSession::Next> SmtpSession::dispatch(const smtp::SmtpCommand
     case Verb::starttls:
       co_return co_await on_starttls();
     case Verb::auth:
+      if (mode_ == SmtpMode::submission) co_return co_await on_auth(command.args_as<smtp::AuthArgs>());
       co_return co_await client_error(SmtpReply(503, "5.5.1", "Error: authentication not enabled on this port"));
   }
   co_return Next::proceed;
@@ -251,6 +273,12 @@ std::vector<std::string> SmtpSession::ehlo_keywords() const {
   std::vector<std::string> keywords{"PIPELINING", "SIZE " + std::to_string(settings_.max_message_bytes)};
   if (!conn_.stream.is_tls() && conn_.stream.tls_available() && conn_.tls_mode == TlsMode::starttls) {
     keywords.push_back("STARTTLS");
+  }
+  // RFC 4954 4 and Postfix's smtpd_tls_auth_only: AUTH only once encrypted.
+  if (mode_ == SmtpMode::submission && conn_.stream.is_tls()) {
+    std::string auth = "AUTH";
+    for (const auto& mechanism : auth_mechanisms()) auth += " " + mechanism;
+    keywords.push_back(std::move(auth));
   }
   keywords.insert(keywords.end(), {"ENHANCEDSTATUSCODES", "8BITMIME", "BINARYMIME", "CHUNKING", "DSN", "SMTPUTF8"});
   return keywords;
@@ -302,6 +330,7 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_starttls() {
   state_ = State::start;
   helo_.clear();
   extended_ = false;
+  login_.reset();
   conn_.log.info("smtp_tls_started", {{"tls", conn_.stream.tls_description()}});
   co_return Next::proceed;
 }
@@ -316,6 +345,19 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_mail(const smtp::MailArgs& ar
   }
   if (args.reverse_path.kind == smtp::PathKind::postmaster) {
     co_return co_await client_error(SmtpReply(501, "5.1.7", "Bad sender address syntax"));
+  }
+  std::optional<SendingPolicy> policy;
+  if (mode_ == SmtpMode::submission) {
+    SenderCheck checked = co_await check_submission_sender(args);
+    if (checked.refusal) {
+      log_reject("MAIL", *checked.refusal, {}, args.reverse_path.str());
+      if (checked.refusal->code() / 100 == 4) {
+        reply(*checked.refusal);
+        co_return Next::proceed;
+      }
+      co_return co_await client_error(*checked.refusal);
+    }
+    policy = std::move(checked.policy);
   }
   if (mode_ == SmtpMode::mx && settings_.check_sender_domain && services_.resolvers &&
       args.reverse_path.kind == smtp::PathKind::mailbox) {
@@ -332,6 +374,7 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_mail(const smtp::MailArgs& ar
   tx_.emplace();
   tx_->sender = args.reverse_path;
   tx_->params = args.params;
+  tx_->policy = std::move(policy);
   state_ = State::mail;
   reply(250, "2.1.0", "Ok");
   co_return Next::proceed;
@@ -364,6 +407,8 @@ struct CheckRecipientJob {
     }
     switch (resolved->kind) {
       case RecipientKind::not_local:
+        // RFC 6409 6.1: authenticated users may relay; the queue sends it on.
+        if (mode == SmtpMode::submission) return {};
         if (mode == SmtpMode::lmtp) return {SmtpReply(550, "5.1.2", who + ": Recipient address rejected: not a local domain")};
         return {SmtpReply(554, "5.7.1", who + ": Relay access denied")};
       case RecipientKind::unknown_user:
@@ -448,11 +493,21 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_rcpt(const smtp::RcptArgs& ar
     }
     co_return co_await client_error(*verdict.refusal);
   }
+  if (mode_ == SmtpMode::submission) {
+    std::optional<SmtpReply> refusal = co_await check_recipient_rate();
+    if (refusal) {
+      log_reject("RCPT", *refusal, address);
+      reply(*refusal);
+      co_return Next::proceed;
+    }
+  }
   if (tx_->queue_id.empty()) {
     // As Postfix: a queue id exists from the first accepted recipient on;
     // rejects before it are logged as NOQUEUE.
     tx_->queue_id = new_queue_id();
-    log::line(log::Level::info, log_component_, tx_->queue_id + ": client=" + client());
+    std::string text = tx_->queue_id + ": client=" + client();
+    if (login_) text += ", sasl_method=" + login_->method + ", sasl_username=" + login_->username;
+    log::line(log::Level::info, log_component_, text);
   }
   tx_->recipients.push_back({address, args.params});
   state_ = State::rcpt;
@@ -470,6 +525,8 @@ std::string SmtpSession::received_header() const {
   info.protocol.lmtp = mode_ == SmtpMode::lmtp;
   info.protocol.extended = extended_;
   info.protocol.tls = conn_.stream.is_tls();
+  info.protocol.authenticated = login_.has_value();
+  if (login_) info.authenticated_sender = login_->username;
   info.protocol.utf8 = tx_->params.smtputf8;
   info.queue_id = tx_->queue_id;
   if (tx_->recipients.size() == 1) info.for_recipient = tx_->recipients.front().address;
@@ -490,14 +547,18 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_data() {
   co_await flush();
 
   spool_.discard();
-  spool_.append(received_header());
+  if (mode_ == SmtpMode::submission) {
+    tx_->headers.emplace(submission_.max_header_bytes);
+  } else {
+    spool_.append(received_header());
+  }
   smtp::DotDecoder decoder(settings_.max_message_bytes);
   std::string decoded;
   while (!decoder.done()) {
     std::string chunk = co_await reader_.read_up_to(kReadChunkBytes, settings_.data_block_timeout);
     decoded.clear();
     std::size_t used = decoder.feed(chunk, decoded);
-    if (!decoder.over_limit()) spool_.append(decoded);
+    if (!decoder.over_limit()) spool_bytes(decoded);
     // Bytes after CRLF.CRLF are the next commands, which a pipelining
     // client may send with the message (RFC 2920 3.1: Postfix sends QUIT
     // this way): they go back to the reader for the command loop.
@@ -539,7 +600,11 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_bdat(const smtp::BdatArgs& ar
   if (!refuse && !tx_->bdat) {
     tx_->bdat = true;
     spool_.discard();
-    spool_.append(received_header());
+    if (mode_ == SmtpMode::submission) {
+      tx_->headers.emplace(submission_.max_header_bytes);
+    } else {
+      spool_.append(received_header());
+    }
   }
   std::uint64_t remaining = args.size_bytes;
   while (remaining > 0) {
@@ -554,7 +619,7 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_bdat(const smtp::BdatArgs& ar
       continue;
     }
     tx_->bdat_hops.feed(chunk);
-    spool_.append(chunk);
+    spool_bytes(chunk);
     auto spilled = co_await spool_.spill_if_large();
     if (!spilled) {
       tx_->bdat_failed = true;
@@ -594,6 +659,7 @@ asio::awaitable<SmtpSession::Next> SmtpSession::finish_message(const BodyCheck& 
   } else if (check.hops > settings_.max_hops) {
     refusal = SmtpReply(554, "5.4.6", "Too many hops (mail forwarding loop?)");
   }
+  if (!refusal && mode_ == SmtpMode::submission) refusal = co_await check_submitted_message();
   if (refusal) {
     log_reject("END-OF-MESSAGE", *refusal);
     reply(*refusal);
@@ -640,7 +706,8 @@ asio::awaitable<void> SmtpSession::enqueue_and_reply(const BlobInfo& blob) {
   message.arrived_at = unix_now();
   message.client_address = conn_.stream.remote_endpoint().address().to_string();
   message.client_helo = helo_;
-  message.protocol = smtp::received_protocol_keyword({false, extended_, conn_.stream.is_tls(), false, tx_->params.smtputf8});
+  message.protocol =
+      smtp::received_protocol_keyword({false, extended_, conn_.stream.is_tls(), login_.has_value(), tx_->params.smtputf8});
   message.envid = tx_->params.envid.value_or("");
   message.ret = tx_->params.ret == smtp::DsnReturn::full ? "FULL" : tx_->params.ret == smtp::DsnReturn::headers ? "HDRS" : "";
   message.body_type = body_type_name(tx_->params.body);

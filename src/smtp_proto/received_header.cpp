@@ -38,6 +38,16 @@ std::string sanitize_text(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
+// A login name: an address, kept as one word (spaces and parentheses, which
+// would end the comment early, become '?').
+std::string sanitize_name_or_address(std::string_view text) {
+  std::string out = sanitize_text(text, kMaxRecipientBytes);
+  for (auto& c : out) {
+    if (c == ' ' || c == '(' || c == ')' || c == '\\') c = '?';
+  }
+  return out;
+}
+
 std::string sanitize_queue_id(std::string_view text) {
   std::string out(text.substr(0, kMaxQueueIdBytes));
   for (auto& c : out) {
@@ -134,6 +144,9 @@ std::string format_received_header(const ReceivedInfo& info) {
   folder.clause({"from", helo, "(" + rdns, literal + ")"}, false);
   if (!info.tls_details.empty()) {
     folder.clause(split_words("(" + sanitize_text(info.tls_details, kMaxTlsDetailsBytes) + ")"), true);
+  }
+  if (!info.authenticated_sender.empty()) {
+    folder.clause({"(Authenticated", "sender:", sanitize_name_or_address(info.authenticated_sender) + ")"}, true);
   }
   assert(!info.by_host.empty());
   std::vector<std::string> by = {"by", sanitize_name(info.by_host, kMaxNameBytes), "(Postino)", "with",

@@ -33,11 +33,14 @@ struct ReceivedInfo {
   std::string_view queue_id;
   std::string_view for_recipient;  // address without <>; "" omits "for" (several recipients)
   std::string_view tls_details;    // "using TLSv1.3 with cipher ..." or ""; our own text
+  // The SASL login on submission, as Postfix's smtpd_sasl_authenticated_header
+  // writes it: "(Authenticated sender: user)"; "" omits the clause.
+  std::string_view authenticated_sender;
   std::chrono::system_clock::time_point time;
   std::chrono::minutes utc_offset{0};  // within +-23:59
 };
 
-// "Received: from helo (rdns [ip])\r\n\t(tls)\r\n\tby host (Postino) with
+// "Received: from helo (rdns [ip])\r\n\t(tls)\r\n\t(Authenticated sender: u)\r\n\tby host (Postino) with
 // ESMTPS id Q\r\n\tfor <rcpt>; date\r\n", each clause on its own line and
 // words wrapped within it.
 std::string format_received_header(const ReceivedInfo& info);

@@ -76,6 +76,32 @@ TEST(ReceivedHeader, PostfixLayout) {
   expect_folded(h);
 }
 
+TEST(ReceivedHeader, AuthenticatedSenderAsPostfix) {
+  ReceivedInfo info;
+  info.helo = "laptop.example.test";
+  info.client_ip = "192.0.2.7";
+  info.by_host = "mail.example.org";
+  info.protocol = {.tls = true, .authenticated = true};
+  info.queue_id = "4B2C3D";
+  info.for_recipient = "bob@example.net";
+  info.tls_details = "using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)";
+  info.authenticated_sender = "alice@example.org";
+  info.time = kTime;
+  std::string h = format_received_header(info);
+  EXPECT_EQ(h,
+            "Received: from laptop.example.test (unknown [192.0.2.7])\r\n"
+            "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\r\n"
+            "\t(Authenticated sender: alice@example.org)\r\n"
+            "\tby mail.example.org (Postino) with ESMTPSA id 4B2C3D\r\n"
+            "\tfor <bob@example.net>; Tue, 5 Mar 2024 14:07:09 +0000\r\n");
+  expect_folded(h);
+  // A login name cannot close the comment or add lines.
+  info.authenticated_sender = "a) b\r\nX-Evil: 1";
+  h = format_received_header(info);
+  EXPECT_NE(h.find("(Authenticated sender: a??b??X-Evil:?1)"), std::string::npos) << h;
+  expect_folded(h);
+}
+
 TEST(ReceivedHeader, UnknownRdnsIpv6NoRecipient) {
   ReceivedInfo info;
   info.helo = "[IPv6:2001:db8::1]";

@@ -31,6 +31,7 @@ struct NewAccount {
   std::string password_hash;
   std::uint64_t quota_bytes = 0;
   AccountStatus status = AccountStatus::active;
+  std::string scram_secrets;  // sasl/scram_secrets.hpp format; "" when none
 };
 
 struct AccountRecord {
@@ -41,6 +42,15 @@ struct AccountRecord {
   std::uint64_t quota_bytes = 0;
   AccountStatus status = AccountStatus::active;
   std::int64_t created_at = 0;
+  // SCRAM-SHA-256 stored secrets (sasl/scram_secrets.hpp); "" when the
+  // password was set before they existed or imported without them.
+  std::string scram_secrets;
+  // Submission: refused at MAIL while set; mailbox access is unaffected.
+  bool sending_suspended = false;
+  // Per-account overrides of the [submission] rate limits (0 = unlimited);
+  // nullopt: the configured default.
+  std::optional<std::uint64_t> messages_per_hour;
+  std::optional<std::uint64_t> recipients_per_hour;
 };
 
 // An alias maps one address to one or many targets (local or external).
@@ -67,6 +77,23 @@ class DirectoryStore {
   virtual Status set_password_hash(const std::string& address, const std::string& password_hash) = 0;
   virtual Status set_quota(const std::string& address, std::uint64_t quota_bytes) = 0;
   virtual Status set_status(const std::string& address, AccountStatus status) = 0;
+  // Replaces the password hash and the SCRAM secrets together, so a new
+  // password never leaves the old one usable through SCRAM.
+  virtual Status set_credentials(const std::string& address, const std::string& password_hash,
+                                 const std::string& scram_secrets) = 0;
+  virtual Status set_sending_suspended(const std::string& address, bool suspended) = 0;
+  // nullopt resets a limit to the configured default.
+  virtual Status set_send_limits(const std::string& address, std::optional<std::uint64_t> messages_per_hour,
+                                 std::optional<std::uint64_t> recipients_per_hour) = 0;
+
+  // Sender addresses an account may use beyond its own and its aliases':
+  // canonical addresses, or "@domain" for a whole domain. Adding one present
+  // already is not an error; removing one absent is not_found.
+  virtual Status add_sender_grant(const std::string& account, const std::string& sender) = 0;
+  virtual Status delete_sender_grant(const std::string& account, const std::string& sender) = 0;
+  virtual Result<std::vector<std::string>> list_sender_grants(const std::string& account) = 0;
+  // Alias addresses having `target` among their targets (one level), sorted.
+  virtual Result<std::vector<std::string>> aliases_targeting(const std::string& target) = 0;
 
   // Adds targets to the alias (creating it); already-present targets are kept
   // once. Fails with already_exists if `address` is an account.

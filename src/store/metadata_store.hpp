@@ -11,6 +11,7 @@
 #include "store/directory_store.hpp"
 #include "store/mailbox_store.hpp"
 #include "store/queue_store.hpp"
+#include "store/rate_limit_store.hpp"
 #include "store/store_settings.hpp"
 
 namespace postino {
@@ -21,6 +22,7 @@ class MetadataStore {
   virtual DirectoryStore& directory() = 0;
   virtual BlobIndex& blobs() = 0;
   virtual MailboxStore& mailboxes() = 0;
+  virtual RateLimitStore& rate_limits() = 0;
   virtual int schema_version() = 0;
 };
 

@@ -217,10 +217,45 @@ CREATE TRIGGER messages_log_expunge AFTER DELETE ON messages BEGIN
 END;
 )sql";
 
+// Submission (R-OUT1..3):
+// - accounts.scram_secrets: SCRAM-SHA-256 stored secrets ("" when none: the
+//   account logs in with PLAIN/LOGIN only until its password is set again).
+// - accounts.sending_suspended, messages_per_hour, recipients_per_hour
+//   (NULL: the configured default).
+// - sender_grants: addresses (or "@domain") an account may send as beyond
+//   its own and its aliases'; they go with the account.
+// - send_counters: per key (the account address) and fixed window, so every
+//   submission node sharing the database shares the totals. Not tied to the
+//   account: a window outlives nothing by more than an hour.
+constexpr const char* kSchema4 = R"sql(
+ALTER TABLE accounts ADD COLUMN scram_secrets TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN sending_suspended INTEGER NOT NULL DEFAULT 0
+  CHECK (sending_suspended IN (0, 1));
+ALTER TABLE accounts ADD COLUMN messages_per_hour INTEGER CHECK (messages_per_hour >= 0);
+ALTER TABLE accounts ADD COLUMN recipients_per_hour INTEGER CHECK (recipients_per_hour >= 0);
+
+CREATE TABLE sender_grants (
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  sender     TEXT NOT NULL CHECK (sender <> ''),
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, sender)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE send_counters (
+  key          TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  messages     INTEGER NOT NULL DEFAULT 0 CHECK (messages >= 0),
+  recipients   INTEGER NOT NULL DEFAULT 0 CHECK (recipients >= 0),
+  PRIMARY KEY (key, window_start)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX send_counters_by_window ON send_counters(window_start);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "directory tables and blob reference counts", kSchema1},
     Migration{2, "mailboxes, messages, quota usage and delivery keys", kSchema2},
     Migration{3, "IMAP: recent marks, save dates, MIME structures, expunge log, subscriptions", kSchema3},
+    Migration{4, "submission: SCRAM secrets, sending controls, sender grants, send counters", kSchema4},
 };
 
 constexpr const char* kCreateVersionTable = R"sql(

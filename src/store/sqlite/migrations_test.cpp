@@ -130,5 +130,30 @@ TEST(Migrations, RefusesADatabaseNewerThanTheBuild) {
   EXPECT_EQ(version.error().code, Errc::unsupported);
 }
 
+TEST(Migrations, SubmissionStepKeepsExistingAccounts) {
+  testing::TempDir dir;
+  Connection db = open_db(dir.path() + "/m.sqlite");
+  auto steps = builtin_migrations();
+  ASSERT_GE(steps.size(), 4u);
+  ASSERT_EQ(*apply_migrations(db, steps.first(3)), 3);
+  ASSERT_TRUE(db.exec("INSERT INTO domains (name, created_at) VALUES ('example.test', 1);"
+                      "INSERT INTO accounts (address, domain_id, password_hash, created_at) "
+                      "VALUES ('bob@example.test', 1, '{hash}', 1);").ok());
+  ASSERT_EQ(*apply_migrations(db, steps), static_cast<int>(steps.size()));
+  auto q = db.prepare("SELECT scram_secrets, sending_suspended, messages_per_hour IS NULL, "
+                      "recipients_per_hour IS NULL FROM accounts");
+  ASSERT_TRUE(q.ok());
+  ASSERT_TRUE(*q->step());
+  EXPECT_EQ(q->column_text(0), "");  // no SCRAM until the password is set again
+  EXPECT_EQ(q->column_int64(1), 0);
+  EXPECT_EQ(q->column_int64(2), 1);
+  EXPECT_EQ(q->column_int64(3), 1);
+  EXPECT_TRUE(has_table(db, "sender_grants"));
+  EXPECT_TRUE(has_table(db, "send_counters"));
+  // The constraints hold.
+  EXPECT_FALSE(db.exec("UPDATE accounts SET sending_suspended = 2").ok());
+  EXPECT_FALSE(db.exec("UPDATE accounts SET messages_per_hour = -1").ok());
+}
+
 }  // namespace
 }  // namespace postino::sqlite

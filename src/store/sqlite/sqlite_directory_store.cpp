@@ -11,7 +11,8 @@ namespace postino::sqlite {
 namespace {
 
 constexpr const char* kAccountColumns =
-    "SELECT id, address, domain_id, password_hash, quota_bytes, status, created_at FROM accounts ";
+    "SELECT id, address, domain_id, password_hash, quota_bytes, status, created_at, scram_secrets, "
+    "sending_suspended, messages_per_hour, recipients_per_hour FROM accounts ";
 
 // The domain of a canonical address: what follows the last '@'.
 // An alias may be "@domain" (catch-all); an account never.
@@ -60,12 +61,22 @@ Result<DomainRecord> read_domain(Connection& db, const std::string& name) {
   return DomainRecord{DomainId{q->column_int64(0)}, q->column_text(1), q->column_int64(2)};
 }
 
+std::optional<std::uint64_t> optional_count(const Statement& q, int column) {
+  if (q.column_is_null(column)) return std::nullopt;
+  return static_cast<std::uint64_t>(q.column_int64(column));
+}
+
 Result<AccountRecord> account_from_row(const Statement& q) {
   auto status = parse_status(q.column_text(5));
   if (!status) return status.take_error();
-  return AccountRecord{AccountId{q.column_int64(0)}, q.column_text(1),  DomainId{q.column_int64(2)},
+  AccountRecord record{AccountId{q.column_int64(0)}, q.column_text(1),  DomainId{q.column_int64(2)},
                        q.column_text(3),             static_cast<std::uint64_t>(q.column_int64(4)),
                        *status,                      q.column_int64(6)};
+  record.scram_secrets = q.column_text(7);
+  record.sending_suspended = q.column_int64(8) != 0;
+  record.messages_per_hour = optional_count(q, 9);
+  record.recipients_per_hour = optional_count(q, 10);
+  return record;
 }
 
 Result<AccountRecord> read_account(Connection& db, const std::string& address) {
@@ -201,17 +212,19 @@ Result<AccountRecord> SqliteDirectoryStore::add_account(const NewAccount& accoun
     if (!alias) return alias.take_error();
     if (*alias) return make_error(Errc::already_exists, account.address + " is an alias");
     auto q = db.prepare(
-        "INSERT INTO accounts (address, domain_id, password_hash, quota_bytes, status, created_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        "INSERT INTO accounts (address, domain_id, password_hash, quota_bytes, status, created_at, scram_secrets) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!q) return q.take_error();
     AccountRecord record{{},          account.address, domain->id,       account.password_hash,
                          account.quota_bytes, account.status, unix_now_seconds()};
+    record.scram_secrets = account.scram_secrets;
     q->bind_text(1, record.address)
         .bind_int64(2, static_cast<std::int64_t>(record.domain_id))
         .bind_text(3, record.password_hash)
         .bind_int64(4, *quota)
         .bind_text(5, status_text(record.status))
-        .bind_int64(6, record.created_at);
+        .bind_int64(6, record.created_at)
+        .bind_text(7, record.scram_secrets);
     if (auto s = q->run(); !s) {
       if (s.error().code == Errc::already_exists) return make_error(Errc::already_exists, "account " + record.address + " exists");
       return s.take_error();
@@ -281,6 +294,110 @@ Status SqliteDirectoryStore::set_quota(const std::string& address, std::uint64_t
 Status SqliteDirectoryStore::set_status(const std::string& address, AccountStatus status) {
   return update_account(writer_, "UPDATE accounts SET status = ?1 WHERE address = ?2", address,
                         [&](Statement& q) { q.bind_text(1, status_text(status)); });
+}
+
+Status SqliteDirectoryStore::set_credentials(const std::string& address, const std::string& password_hash,
+                                             const std::string& scram_secrets) {
+  return writer_.run<void>([&](Connection& db) -> Status {
+    auto q = db.prepare("UPDATE accounts SET password_hash = ?1, scram_secrets = ?2 WHERE address = ?3");
+    if (!q) return q.take_error();
+    q->bind_text(1, password_hash).bind_text(2, scram_secrets).bind_text(3, address);
+    if (auto s = q->run(); !s) return s;
+    return expect_changed(db, "account " + address);
+  });
+}
+
+Status SqliteDirectoryStore::set_sending_suspended(const std::string& address, bool suspended) {
+  return update_account(writer_, "UPDATE accounts SET sending_suspended = ?1 WHERE address = ?2", address,
+                        [&](Statement& q) { q.bind_int64(1, suspended ? 1 : 0); });
+}
+
+Status SqliteDirectoryStore::set_send_limits(const std::string& address, std::optional<std::uint64_t> messages_per_hour,
+                                             std::optional<std::uint64_t> recipients_per_hour) {
+  std::optional<std::int64_t> messages, recipients;
+  if (messages_per_hour) {
+    auto checked = checked_bytes(*messages_per_hour);
+    if (!checked) return make_error(Errc::invalid_argument, "messages per hour too large");
+    messages = *checked;
+  }
+  if (recipients_per_hour) {
+    auto checked = checked_bytes(*recipients_per_hour);
+    if (!checked) return make_error(Errc::invalid_argument, "recipients per hour too large");
+    recipients = *checked;
+  }
+  return writer_.run<void>([&](Connection& db) -> Status {
+    auto q = db.prepare("UPDATE accounts SET messages_per_hour = ?1, recipients_per_hour = ?2 WHERE address = ?3");
+    if (!q) return q.take_error();
+    if (messages) q->bind_int64(1, *messages); else q->bind_null(1);
+    if (recipients) q->bind_int64(2, *recipients); else q->bind_null(2);
+    q->bind_text(3, address);
+    if (auto s = q->run(); !s) return s;
+    return expect_changed(db, "account " + address);
+  });
+}
+
+Status SqliteDirectoryStore::add_sender_grant(const std::string& account, const std::string& sender) {
+  if (sender.empty()) return make_error(Errc::invalid_argument, "empty sender address");
+  return writer_.run<void>([&](Connection& db) -> Status {
+    auto record = read_account(db, account);
+    if (!record) return record.take_error();
+    auto q = db.prepare(
+        "INSERT INTO sender_grants (account_id, sender, created_at) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (account_id, sender) DO NOTHING");
+    if (!q) return q.take_error();
+    q->bind_int64(1, static_cast<std::int64_t>(record->id)).bind_text(2, sender).bind_int64(3, unix_now_seconds());
+    return q->run();
+  });
+}
+
+Status SqliteDirectoryStore::delete_sender_grant(const std::string& account, const std::string& sender) {
+  return writer_.run<void>([&](Connection& db) -> Status {
+    auto record = read_account(db, account);
+    if (!record) return record.take_error();
+    auto q = db.prepare("DELETE FROM sender_grants WHERE account_id = ?1 AND sender = ?2");
+    if (!q) return q.take_error();
+    q->bind_int64(1, static_cast<std::int64_t>(record->id)).bind_text(2, sender);
+    if (auto s = q->run(); !s) return s;
+    return expect_changed(db, "sender " + sender + " granted to " + account);
+  });
+}
+
+Result<std::vector<std::string>> SqliteDirectoryStore::list_sender_grants(const std::string& account) {
+  return readers_.with([&](Connection& db) -> Result<std::vector<std::string>> {
+    if (auto s = db.exec("BEGIN"); !s) return s.take_error();
+    auto body = [&]() -> Result<std::vector<std::string>> {
+      auto record = read_account(db, account);
+      if (!record) return record.take_error();
+      auto q = db.prepare("SELECT sender FROM sender_grants WHERE account_id = ?1 ORDER BY sender");
+      if (!q) return q.take_error();
+      q->bind_int64(1, static_cast<std::int64_t>(record->id));
+      std::vector<std::string> out;
+      for (;;) {
+        auto row = q->step();
+        if (!row) return row.take_error();
+        if (!*row) return out;
+        out.push_back(q->column_text(0));
+      }
+    };
+    auto out = body();
+    (void)db.exec("COMMIT");
+    return out;
+  });
+}
+
+Result<std::vector<std::string>> SqliteDirectoryStore::aliases_targeting(const std::string& target) {
+  return readers_.with([&](Connection& db) -> Result<std::vector<std::string>> {
+    auto q = db.prepare("SELECT address FROM alias_targets WHERE target = ?1 ORDER BY address");
+    if (!q) return q.take_error();
+    q->bind_text(1, target);
+    std::vector<std::string> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return row.take_error();
+      if (!*row) return out;
+      out.push_back(q->column_text(0));
+    }
+  });
 }
 
 Result<AliasRecord> SqliteDirectoryStore::add_alias_targets(const std::string& address,

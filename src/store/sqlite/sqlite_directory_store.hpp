@@ -26,6 +26,15 @@ class SqliteDirectoryStore final : public DirectoryStore {
   Status set_password_hash(const std::string& address, const std::string& password_hash) override;
   Status set_quota(const std::string& address, std::uint64_t quota_bytes) override;
   Status set_status(const std::string& address, AccountStatus status) override;
+  Status set_credentials(const std::string& address, const std::string& password_hash,
+                         const std::string& scram_secrets) override;
+  Status set_sending_suspended(const std::string& address, bool suspended) override;
+  Status set_send_limits(const std::string& address, std::optional<std::uint64_t> messages_per_hour,
+                         std::optional<std::uint64_t> recipients_per_hour) override;
+  Status add_sender_grant(const std::string& account, const std::string& sender) override;
+  Status delete_sender_grant(const std::string& account, const std::string& sender) override;
+  Result<std::vector<std::string>> list_sender_grants(const std::string& account) override;
+  Result<std::vector<std::string>> aliases_targeting(const std::string& target) override;
 
   Result<AliasRecord> add_alias_targets(const std::string& address, const std::vector<std::string>& targets) override;
   Result<AliasRecord> find_alias(const std::string& address) override;

@@ -181,5 +181,86 @@ TEST_F(DirectoryStoreTest, AliasAndAccountShareOneAddressSpace) {
   EXPECT_EQ(code_of(store().add_account(NewAccount{"info@example.test", "x"})), Errc::already_exists);
 }
 
+TEST_F(DirectoryStoreTest, CredentialsAndSendingControls) {
+  ASSERT_TRUE(store().add_domain("example.test").ok());
+  NewAccount account{"bob@example.test", "{hash}"};
+  account.scram_secrets = "{SCRAM-SHA-256}4096,c2FsdA==,a2V5,a2V5";
+  ASSERT_TRUE(store().add_account(account).ok());
+  auto found = store().find_account("bob@example.test");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->scram_secrets, account.scram_secrets);
+  EXPECT_FALSE(found->sending_suspended);
+  EXPECT_EQ(found->messages_per_hour, std::nullopt);
+  EXPECT_EQ(found->recipients_per_hour, std::nullopt);
+
+  // Both credentials change in one update.
+  ASSERT_TRUE(store().set_credentials("bob@example.test", "{new}", "").ok());
+  found = store().find_account("bob@example.test");
+  EXPECT_EQ(found->password_hash, "{new}");
+  EXPECT_EQ(found->scram_secrets, "");
+  auto missing = store().set_credentials("nobody@example.test", "x", "");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+
+  ASSERT_TRUE(store().set_sending_suspended("bob@example.test", true).ok());
+  EXPECT_TRUE(store().find_account("bob@example.test")->sending_suspended);
+  ASSERT_TRUE(store().set_sending_suspended("bob@example.test", false).ok());
+  EXPECT_FALSE(store().find_account("bob@example.test")->sending_suspended);
+  EXPECT_FALSE(store().set_sending_suspended("nobody@example.test", true).ok());
+
+  ASSERT_TRUE(store().set_send_limits("bob@example.test", 5, 0).ok());
+  found = store().find_account("bob@example.test");
+  EXPECT_EQ(found->messages_per_hour, std::optional<std::uint64_t>(5));
+  EXPECT_EQ(found->recipients_per_hour, std::optional<std::uint64_t>(0));
+  ASSERT_TRUE(store().set_send_limits("bob@example.test", std::nullopt, 7).ok());
+  found = store().find_account("bob@example.test");
+  EXPECT_EQ(found->messages_per_hour, std::nullopt);
+  EXPECT_EQ(found->recipients_per_hour, std::optional<std::uint64_t>(7));
+  EXPECT_FALSE(store().set_send_limits("bob@example.test", ~std::uint64_t{0}, std::nullopt).ok());
+  // the listing carries the same fields
+  auto all = store().list_accounts(std::nullopt);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].recipients_per_hour, std::optional<std::uint64_t>(7));
+}
+
+TEST_F(DirectoryStoreTest, SenderGrantsAndReverseAliases) {
+  ASSERT_TRUE(store().add_domain("example.test").ok());
+  add_account("bob@example.test");
+  add_account("amy@example.test");
+  ASSERT_TRUE(store().add_sender_grant("bob@example.test", "boss@example.test").ok());
+  ASSERT_TRUE(store().add_sender_grant("bob@example.test", "@other.test").ok());
+  ASSERT_TRUE(store().add_sender_grant("bob@example.test", "boss@example.test").ok());  // again: kept once
+  EXPECT_EQ(code_of(store().list_sender_grants("nobody@example.test")), Errc::not_found);
+  EXPECT_FALSE(store().add_sender_grant("nobody@example.test", "x@example.test").ok());
+  EXPECT_FALSE(store().add_sender_grant("bob@example.test", "").ok());
+  auto grants = store().list_sender_grants("bob@example.test");
+  ASSERT_TRUE(grants.ok());
+  EXPECT_EQ(*grants, (std::vector<std::string>{"@other.test", "boss@example.test"}));
+  EXPECT_TRUE(store().list_sender_grants("amy@example.test")->empty());
+
+  auto revoked = store().delete_sender_grant("bob@example.test", "@other.test");
+  EXPECT_TRUE(revoked.ok());
+  auto again = store().delete_sender_grant("bob@example.test", "@other.test");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::not_found);
+  EXPECT_EQ(*store().list_sender_grants("bob@example.test"), (std::vector<std::string>{"boss@example.test"}));
+
+  ASSERT_TRUE(store().add_alias_targets("team@example.test", {"amy@example.test", "bob@example.test"}).ok());
+  ASSERT_TRUE(store().add_alias_targets("info@example.test", {"bob@example.test"}).ok());
+  ASSERT_TRUE(store().add_alias_targets("sales@example.test", {"amy@example.test"}).ok());
+  auto aliases = store().aliases_targeting("bob@example.test");
+  ASSERT_TRUE(aliases.ok());
+  EXPECT_EQ(*aliases, (std::vector<std::string>{"info@example.test", "team@example.test"}));
+  EXPECT_TRUE(store().aliases_targeting("nobody@example.test")->empty());
+
+  // Grants go with their account.
+  ASSERT_TRUE(store().delete_alias("team@example.test", std::nullopt).ok());
+  ASSERT_TRUE(store().delete_alias("info@example.test", std::nullopt).ok());
+  ASSERT_TRUE(store().delete_account("bob@example.test").ok());
+  add_account("bob@example.test");
+  EXPECT_TRUE(store().list_sender_grants("bob@example.test")->empty());
+}
+
 }  // namespace
 }  // namespace postino

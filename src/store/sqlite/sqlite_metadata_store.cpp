@@ -18,7 +18,8 @@ SqliteMetadataStore::SqliteMetadataStore(std::unique_ptr<ReaderPool> readers, st
       writer_(std::move(writer)),
       directory_(*writer_, *readers_),
       blobs_(*writer_, *readers_),
-      mailboxes_(*writer_, *readers_) {}
+      mailboxes_(*writer_, *readers_),
+      rate_limits_(*writer_, *readers_) {}
 
 int SqliteMetadataStore::schema_version() {
   auto version = readers_->with([](Connection& db) { return read_schema_version(db); });

@@ -12,6 +12,7 @@
 #include "store/sqlite/sqlite_blob_index.hpp"
 #include "store/sqlite/sqlite_directory_store.hpp"
 #include "store/sqlite/sqlite_mailbox_store.hpp"
+#include "store/sqlite/sqlite_rate_limit_store.hpp"
 #include "store/sqlite/writer.hpp"
 
 namespace postino::sqlite {
@@ -30,6 +31,7 @@ class SqliteMetadataStore final : public MetadataStore {
   DirectoryStore& directory() override { return directory_; }
   BlobIndex& blobs() override { return blobs_; }
   MailboxStore& mailboxes() override { return mailboxes_; }
+  RateLimitStore& rate_limits() override { return rate_limits_; }
   int schema_version() override;  // -1 if the database cannot be read
   WriterStats writer_stats() { return writer_->stats(); }
 
@@ -41,6 +43,7 @@ class SqliteMetadataStore final : public MetadataStore {
   SqliteDirectoryStore directory_;
   SqliteBlobIndex blobs_;
   SqliteMailboxStore mailboxes_;
+  SqliteRateLimitStore rate_limits_;
 };
 
 }  // namespace postino::sqlite

@@ -1,0 +1,26 @@
+// Settings of the submission listeners (RFC 6409 on 587 with STARTTLS,
+// RFC 8314 on 465 with implicit TLS): per-user sending rate limits (R-OUT3)
+// and the limits on authentication attempts.
+#pragma once
+
+#include <cstdint>
+
+namespace postino {
+
+struct SubmissionSettings {
+  // Defaults for every account; `postino user set-limits` overrides them per
+  // account. Counted in fixed one-hour windows shared by every node. 0 = unlimited.
+  std::uint64_t messages_per_hour = 200;
+  std::uint64_t recipients_per_hour = 1000;
+  // Failed AUTH exchanges on one connection before 421 and disconnect
+  // (across connections, runtime::AuthThrottle counts per client and user).
+  std::uint32_t max_auth_failures = 3;
+  // The header section is held in memory to check From: and add Message-ID
+  // and Date: a larger header section is refused (552 5.3.4).
+  std::uint32_t max_header_bytes = 256u << 10;
+  // Postfix's always_add_missing_headers for submission: Message-ID and
+  // Date are added when the client left them out.
+  bool add_missing_headers = true;
+};
+
+}  // namespace postino
