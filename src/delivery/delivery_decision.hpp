@@ -30,6 +30,7 @@ struct AttemptOutcome {
   std::string relay;       // "mx.example.org[192.0.2.1]:25", "local", "none"
   std::string diagnostic;  // RFC 3464 Diagnostic-Code value, or empty
   bool relayed = false;    // handed to a peer (remote): a success DSN says "relayed"
+  bool dsn_passed = false; // the peer took NOTIFY over (RFC 3461 5.2.2): no success DSN from us
 };
 
 struct Decision {

@@ -31,6 +31,9 @@ struct QueueRunnerSettings {
   std::chrono::seconds poll_interval{std::chrono::minutes(1)};
   // Messages whose remote deliveries run at once (the qmgr active queue).
   std::uint32_t max_messages_in_flight = 1000;
+  // A returned message (RET=FULL) larger than this comes back as its header
+  // only (Postfix bounce_size_limit).
+  std::uint64_t bounce_size_limit_bytes = 50000;
   // Test only: a file holding a number of seconds added to the runner's
   // clock (read at each pass), so tests move time forward without waiting.
   std::string clock_offset_file;

@@ -80,23 +80,23 @@ class QueueRunner {
   static std::chrono::seconds retry_delay(const QueueRunnerSettings& settings, std::uint32_t attempts);
 
  private:
-  struct Pass;
   struct RemoteJob;
+  struct MessageResults;
   std::int64_t now() const;  // unix seconds, plus the test clock offset
   boost::asio::awaitable<std::size_t> deliver_due();
   boost::asio::awaitable<void> deliver_remote(std::shared_ptr<RemoteJob> job);
   boost::asio::awaitable<void> deliver_destination(std::shared_ptr<RemoteJob> job, std::size_t group);
-  boost::asio::awaitable<void> record(QueueBatch batch, std::vector<std::string> lines);
-  boost::asio::awaitable<void> wait(std::chrono::seconds timeout);
+  // Decides, builds the DSNs, records in one queue transaction and logs.
+  boost::asio::awaitable<void> finish(std::vector<MessageResults> results, const char* component);
 
   boost::asio::any_io_executor executor_;
   QueueRunnerServices services_;
   QueueRunnerSettings settings_;
   boost::asio::steady_timer timer_;
   std::unique_ptr<runtime::TaskGroup> remote_tasks_;
-  std::set<RecipientRowId> in_flight_;  // remote deliveries running (executor_ only)
-  std::size_t messages_in_flight_ = 0;
-  std::int64_t clock_offset_ = 0;       // read from settings_.clock_offset_file at each pass
+  std::set<RecipientRowId> in_flight_;  // recipients of running remote jobs (executor_ only)
+  std::size_t jobs_in_flight_ = 0;
+  std::atomic<std::int64_t> clock_offset_{0};  // from settings_.clock_offset_file, read at each pass
   std::atomic<bool> stopping_{false};
   std::atomic<bool> woken_{false};
 };
