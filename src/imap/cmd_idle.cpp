@@ -49,7 +49,7 @@ awaitable<void> cmd_idle(ImapSession& session, const Command& command) {
   session.out().continuation().raw("idling").end();
   co_await session.flush();
   IdleState state;
-  runtime::Line line = std::get<0>(co_await (read_done(session, state) && push_changes(session, state)));
+  runtime::Line line = co_await (read_done(session, state) && push_changes(session, state));
   if (line.status == runtime::LineStatus::stopping) {
     session.out().untagged().status("BYE", "UNAVAILABLE", "Server shutting down");
     session.end_after_command();

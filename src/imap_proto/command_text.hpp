@@ -44,6 +44,15 @@ bool is_idle_done(std::string_view line);
 // announced bytes. The session appends segments as it reads them; literal
 // bytes are moved in (the one copy is the session's read into its string)
 // and the parsed Command refers to APPEND message literals without copying.
+//
+// The session's read loop, in outline:
+//   text.clear();
+//   loop: line = read bounded line (CRLF removed); text.add_line(line);
+//         a = literal_at_end(line); if (!a) break;          // command complete
+//         check a->size_bytes against its limits -> "tag NO [TOOBIG]" / BYE
+//         if (a->synchronizing) send "+ Ready for literal data";
+//         read a->size_bytes into text.add_literal_storage(a->size_bytes);
+//   parse_command(text, limits, context)
 class CommandText {
  public:
   enum class SegmentKind : std::uint8_t { line, literal };

@@ -35,7 +35,8 @@ struct BodySection {
   };
   std::vector<std::uint32_t> part;  // "1.2.3" -> {1, 2, 3}; empty = the message
   Text text = Text::none;
-  std::vector<std::string> fields;  // header field names, upper-cased
+  std::vector<std::string> fields;  // header field names as sent (compare case-insensitively;
+                                    // echoed unchanged in the response name)
   friend bool operator==(const BodySection&, const BodySection&) = default;
 };
 

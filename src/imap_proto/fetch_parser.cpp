@@ -60,7 +60,7 @@ bool read_header_list(CommandReader& in, std::vector<std::string>& fields) {
   while (true) {
     std::string field;
     if (!in.read_astring(field, "header field name")) return false;
-    fields.push_back(to_upper(field));
+    fields.push_back(std::move(field));
     if (!in.check_items(fields.size())) return false;
     if (in.try_char(')')) break;
     if (!in.expect_sp()) return false;

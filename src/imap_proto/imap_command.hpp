@@ -201,8 +201,8 @@ struct ThreadArgs {
 
 struct FetchArgs {
   SequenceSet set;
-  std::vector<FetchAttribute> attributes;    // macros expanded; UID added by nobody: the
-                                             // server adds UID for UID FETCH itself
+  std::vector<FetchAttribute> attributes;    // in request order, macros expanded; for UID
+                                             // FETCH the server adds UID itself (RFC 9051 6.4.9)
   std::optional<std::uint64_t> changedsince; // RFC 7162 3.1.4.1 CHANGEDSINCE
   bool vanished = false;                     // RFC 7162 3.2.6 (UID FETCH, QRESYNC enabled,
                                              // requires CHANGEDSINCE: checked by the parser)

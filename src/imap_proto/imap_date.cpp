@@ -60,7 +60,14 @@ std::optional<std::chrono::year_month_day> parse_date(std::string_view text) {
 }
 
 std::optional<DateTime> parse_date_time(std::string_view text) {
-  // "dd-Mon-yyyy hh:mm:ss +zzzz": exactly 26 octets.
+  // "dd-Mon-yyyy hh:mm:ss +zzzz": exactly 26 octets. Clients also send a
+  // one-digit day without the padding space ("7-Feb-1994 ..."): accepted.
+  std::string padded;
+  if (text.size() == 25 && text.size() > 1 && text[1] == '-') {
+    padded = " ";
+    padded.append(text);
+    text = padded;
+  }
   if (text.size() != 26) return std::nullopt;
   std::string_view day = text.substr(0, 2);
   if (day[0] == ' ') day.remove_prefix(1);

@@ -25,7 +25,8 @@ struct DateTime {
 std::optional<std::chrono::year_month_day> parse_date(std::string_view text);
 
 // date-time without its quotes: date-day-fixed "-" date-month "-" date-year
-// SP time SP zone ("25-Nov-2026 14:03:00 +0000"; the day is " 5" or "05").
+// SP time SP zone ("25-Nov-2026 14:03:00 +0000"; the day is " 5" or "05",
+// and, leniently, "5").
 // Invalid calendar dates, hours > 23, minutes/seconds > 59 (60 allowed for a
 // leap second), zones beyond +-2359 are rejected.
 std::optional<DateTime> parse_date_time(std::string_view text);

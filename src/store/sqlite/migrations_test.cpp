@@ -50,9 +50,51 @@ TEST(Migrations, FreshStoreIsMigratedAndReopenIsIdempotent) {
   Connection db = open_db(dir.path() + "/metadata/postino.sqlite");
   EXPECT_EQ(count_rows(db, "schema_version"), newest);
   for (const char* table : {"domains", "accounts", "alias_targets", "blobs", "mailboxes", "messages", "message_keywords",
-                            "account_usage", "deliveries"}) {
+                            "account_usage", "deliveries", "message_structures", "expunged", "subscriptions"}) {
     EXPECT_TRUE(has_table(db, table)) << table;
   }
+}
+
+// A database written by the release with two steps gains step 3: existing
+// messages keep their rows, get a save date (their internal date) and are
+// recent until a session claims them; the new triggers run on old rows.
+TEST(Migrations, Step3UpgradesAVersion2Database) {
+  testing::TempDir dir;
+  Connection db = open_db(dir.path() + "/m.sqlite");
+  ASSERT_TRUE(db.exec("PRAGMA foreign_keys = ON").ok());
+  ASSERT_EQ(*apply_migrations(db, builtin_migrations().subspan(0, 2)), 2);
+  ASSERT_TRUE(db.exec(R"sql(
+    INSERT INTO domains VALUES (1, 'example.test', 0);
+    INSERT INTO accounts (id, address, domain_id, password_hash, created_at) VALUES (1, 'a@example.test', 1, 'x', 0);
+    INSERT INTO blobs VALUES (zeroblob(32), 10, 2, NULL, 0);
+    INSERT INTO mailboxes (id, account_id, name, uid_validity, uid_next, highest_modseq, message_count, size_bytes,
+                           created_at) VALUES (1, 1, 'INBOX', 7, 3, 2, 2, 20, 0);
+    INSERT INTO messages (mailbox_id, uid, blob_sha256, header_prefix, size_bytes, internal_date, modseq)
+      VALUES (1, 1, zeroblob(32), x'', 10, 1600000000, 1), (1, 2, zeroblob(32), x'', 10, 1600000100, 2);
+    INSERT INTO account_usage VALUES (1, 20, 2);
+  )sql").ok());
+
+  ASSERT_EQ(*apply_migrations(db, builtin_migrations()), static_cast<int>(builtin_migrations().size()));
+  auto q = db.prepare("SELECT save_date FROM messages ORDER BY uid");
+  ASSERT_TRUE(q.ok());
+  ASSERT_TRUE(*q->step());
+  EXPECT_EQ(q->column_int64(0), 1600000000);
+  auto recent = db.prepare("SELECT recent_uid FROM mailboxes WHERE id = 1");
+  ASSERT_TRUE(*recent->step());
+  EXPECT_EQ(recent->column_int64(0), 1);
+  // The expunge log trigger: a deleted message is logged with the mailbox's
+  // highest_modseq, which the store raises before deleting.
+  ASSERT_TRUE(db.exec("UPDATE mailboxes SET highest_modseq = 3 WHERE id = 1; "
+                      "DELETE FROM messages WHERE mailbox_id = 1 AND uid = 1")
+                  .ok());
+  auto logged = db.prepare("SELECT uid, modseq FROM expunged WHERE mailbox_id = 1");
+  ASSERT_TRUE(*logged->step());
+  EXPECT_EQ(logged->column_int64(0), 1);
+  EXPECT_EQ(logged->column_int64(1), 3);
+  // A mailbox deletion takes its log rows and logs nothing new.
+  ASSERT_TRUE(db.exec("DELETE FROM mailboxes WHERE id = 1").ok());
+  EXPECT_EQ(count_rows(db, "expunged"), 0);
+  EXPECT_EQ(count_rows(db, "messages"), 0);
 }
 
 TEST(Migrations, StepsApplyInOrderAndAFailedStepRollsBack) {

@@ -145,7 +145,9 @@ Result<std::vector<Uid>> expunge_targets(Connection& db, MailboxId mailbox, cons
   if (filter.uids) wanted = rows::sorted_unique(*filter.uids);
   if (filter.deleted_only) {
     // The partial index messages_deleted: O(\Deleted messages).
-    auto q = db.prepare("SELECT uid FROM messages WHERE mailbox_id = ?1 AND system_flags & 8 <> 0 ORDER BY uid");
+    auto q = db.prepare(
+        "SELECT uid FROM messages INDEXED BY messages_deleted WHERE mailbox_id = ?1 AND system_flags & 8 <> 0 "
+        "ORDER BY uid");
     if (!q) return q.take_error();
     q->bind_int64(1, sql(mailbox));
     auto deleted = collect_uids(*q);
@@ -207,7 +209,9 @@ Result<MailboxChanges> SqliteMailboxStore::changes_since(MailboxId mailbox, std:
       if (since >= (*counters)->highest_modseq) return out;
       {
         // The index messages_by_modseq: O(changed messages).
-        auto q = db.prepare("SELECT uid, modseq, system_flags FROM messages WHERE mailbox_id = ?1 AND modseq > ?2");
+        auto q = db.prepare(
+            "SELECT uid, modseq, system_flags FROM messages INDEXED BY messages_by_modseq "
+            "WHERE mailbox_id = ?1 AND modseq > ?2");
         if (!q) return q.take_error();
         q->bind_int64(1, sql(mailbox)).bind_int64(2, since);
         for (;;) {
@@ -231,7 +235,8 @@ Result<MailboxChanges> SqliteMailboxStore::changes_since(MailboxId mailbox, std:
       };
       if (auto s = rows::for_each_keyword(db, mailbox, rows::uid_runs(uids), attach); !s) return s.take_error();
 
-      auto q = db.prepare("SELECT uid FROM expunged WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
+      auto q = db.prepare(
+          "SELECT uid FROM expunged WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
       if (!q) return q.take_error();
       q->bind_int64(1, sql(mailbox)).bind_int64(2, since);
       auto expunged = collect_uids(*q);
