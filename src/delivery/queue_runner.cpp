@@ -75,13 +75,16 @@ struct DueBatch {
   Result<std::vector<QueueMessage>> messages = std::vector<QueueMessage>();
 };
 
+// Jobs for the blocking pool hold only pointers and trivially destructible
+// values: GCC 12 destroys some by-value coroutine parameters twice (a job
+// owning a std::string crashed), and the caller outlives the job anyway.
 struct DueJob {
   QueueStore* queue;
   std::size_t limit;
-  std::string clock_file;
+  const std::string* clock_file;
   DueBatch operator()() const {
     DueBatch out;
-    out.clock_offset = read_clock_offset(clock_file);
+    out.clock_offset = read_clock_offset(*clock_file);
     out.messages = queue->due(unix_now() + out.clock_offset, limit);
     return out;
   }
@@ -257,7 +260,7 @@ struct SignJob {
   BlobStore* blobs;
   dkim::DkimKeyStore* keys;
   BlobId blob;
-  std::string sender;
+  const std::string* sender;
   Result<std::string> operator()() const {
     auto reader = blobs->open(blob);
     if (!reader) return reader.take_error();
@@ -272,7 +275,7 @@ struct SignJob {
       head += *chunk;
     }
     std::shared_ptr<const dkim::DkimSigner> signer;
-    for (const std::string& domain : {from_domain(head), recipient_domain(sender)}) {
+    for (const std::string& domain : {from_domain(head), recipient_domain(*sender)}) {
       if (domain.empty()) continue;
       auto found = keys->signer_for(domain);
       if (!found) return found.take_error();
@@ -299,9 +302,9 @@ struct OpenSourceJob {
   BlobStore* blobs;
   runtime::BlockingPool* blocking;
   BlobId blob;
-  std::string prefix;
+  const std::string* prefix;
   Result<std::unique_ptr<QueuedMessageSource>> operator()() const {
-    return QueuedMessageSource::open(*blobs, blob, *blocking, prefix);
+    return QueuedMessageSource::open(*blobs, blob, *blocking, *prefix);
   }
 };
 
@@ -412,7 +415,7 @@ asio::awaitable<std::size_t> QueueRunner::deliver_due() {
   // Ask for enough messages that those with every due recipient already in
   // flight cannot crowd out the rest.
   DueBatch due = co_await blocking.run(
-      DueJob{&services_.queue, settings_.batch_messages + jobs_in_flight_, settings_.clock_offset_file});
+      DueJob{&services_.queue, settings_.batch_messages + jobs_in_flight_, &settings_.clock_offset_file});
   clock_offset_.store(due.clock_offset, std::memory_order_relaxed);
   if (!due.messages) {
     log::error("queue_read_failed", {{"error", due.messages.error().message}});
@@ -519,7 +522,7 @@ asio::awaitable<void> QueueRunner::deliver_remote(std::shared_ptr<RemoteJob> job
   try {
     if (services_.dkim != nullptr) {
       auto signature = co_await services_.blocking.run(
-          SignJob{&services_.blobs, services_.dkim, job->message.blob.id, job->message.sender});
+          SignJob{&services_.blobs, services_.dkim, job->message.blob.id, &job->message.sender});
       if (signature) {
         job->dkim_header = std::move(*signature);
       } else {
@@ -555,7 +558,7 @@ asio::awaitable<void> QueueRunner::deliver_destination(std::shared_ptr<RemoteJob
   try {
     const std::vector<std::size_t>& indexes = job->groups[group];
     auto source = co_await services_.blocking.run(
-        OpenSourceJob{&services_.blobs, &services_.blocking, job->message.blob.id, job->dkim_header});
+        OpenSourceJob{&services_.blobs, &services_.blocking, job->message.blob.id, &job->dkim_header});
     if (!source) {
       for (std::size_t i : indexes) {
         job->outcomes[i] = deferred_outcome("4.3.0", "cannot read the queued message: " + source.error().message);

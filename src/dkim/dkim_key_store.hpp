@@ -24,6 +24,8 @@
 
 namespace postino::dkim {
 
+inline constexpr const char* kDkimKeyFolder = "dkim";  // under the data dir
+
 struct DkimKeyEntry {
   std::string domain;
   std::string selector;
