@@ -55,7 +55,9 @@ TEST(QueuedMessageSource, PrefixThenBlobInAnyChunkSize) {
 
   auto key = dkim::generate_dkim_key(dkim::DkimAlgorithm::ed25519_sha256);
   ASSERT_TRUE(key.ok());
-  auto signer = dkim::DkimSigner::create(*dkim::DkimPrivateKey::from_pem(key->private_key_pem), "example.test", "s");
+  auto private_key = dkim::DkimPrivateKey::from_pem(key->private_key_pem);
+  ASSERT_TRUE(private_key.ok());
+  auto signer = dkim::DkimSigner::create(std::move(*private_key), "example.test", "s");
   ASSERT_TRUE(signer.ok());
   const auto when = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
   // Streaming in uneven pieces gives the same signature as the whole message.
