@@ -93,14 +93,4 @@ DsnRecipient dsn_recipient(const QueueRecipient& recipient, const AttemptOutcome
   return r;
 }
 
-AttemptOutcome last_outcome(const QueueRecipient& recipient) {
-  AttemptOutcome o;
-  o.kind = AttemptOutcome::Kind::deferred;
-  o.status = recipient.last_status;
-  o.text = recipient.last_reply;
-  o.relay = recipient.last_relay;
-  o.diagnostic = recipient.last_diagnostic;
-  return o;
-}
-
 }  // namespace postino

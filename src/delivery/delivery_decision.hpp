@@ -60,8 +60,4 @@ bool delay_warning_due(const QueueRunnerSettings& settings, const QueueMessage& 
 DsnRecipient dsn_recipient(const QueueRecipient& recipient, const AttemptOutcome& outcome, DsnAction action,
                            std::int64_t now, std::int64_t expires_at);
 
-// An outcome recorded before (the recipient's last_* fields), for DSNs
-// about recipients not attempted in this pass.
-AttemptOutcome last_outcome(const QueueRecipient& recipient);
-
 }  // namespace postino

@@ -575,6 +575,13 @@ asio::awaitable<void> QueueRunner::deliver_destination(std::shared_ptr<RemoteJob
   if (--job->remaining == 0 && job->done) job->done->cancel();
 }
 
+namespace {
+template <class Results>
+bool forwards_to_others(const Results& results, std::size_t i) {
+  return i < results.forward_to.size() && !results.forward_to[i].empty();
+}
+}  // namespace
+
 asio::awaitable<void> QueueRunner::finish(std::vector<MessageResults> all, const char* component) {
   const std::int64_t now = this->now();
   QueueBatch batch;
@@ -640,6 +647,9 @@ asio::awaitable<void> QueueRunner::finish(std::vector<MessageResults> all, const
           failed.push_back(dsn_recipient(r, o, DsnAction::failed, now, expires_at));
           failed_ids.push_back(r.id);
         }
+      } else if (forwards_to_others(results, i)) {
+        // RFC 3461 6.2.7.3: an alias that forwards passes NOTIFY on; the
+        // forwarded recipients' outcomes are the ones reported.
       } else if (d.dsn && !message.sender.empty() && dsn_wanted(r.notify, *d.dsn)) {
         succeeded.push_back(dsn_recipient(r, o, *d.dsn, now, expires_at));
         succeeded_ids.push_back(r.id);

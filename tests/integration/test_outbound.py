@@ -62,6 +62,7 @@ def delivery_status(raw):
 
 class OutboundBase(unittest.TestCase):
     extra = ""
+    extra_users = []
 
     @classmethod
     def setUpClass(cls):
@@ -75,7 +76,7 @@ class OutboundBase(unittest.TestCase):
             'poll_interval = "1s"\n'
             'test_clock_offset_file = "clock"\n' + cls.extra))
         cls.clock_file = os.path.join(cls.node.dir, "clock")
-        for user in ["s1", "s2", "s3", "s4", "s5", "s6"]:
+        for user in ["s1", "s2", "s3", "s4", "s5", "s6", "s7"] + cls.extra_users:
             cls.node.add_user(f"{user}@example.test", "pw-" + user)
         for name in HOSTS:
             cls.node.cli("alias", "add", f"fwd-{name}@example.test", f"rcpt@{name}.test", check=True)
@@ -93,12 +94,12 @@ class OutboundBase(unittest.TestCase):
             peer.stop()
         cls.node.cleanup()
 
-    def send(self, sender, to, subject, rcpt_options=()):
+    def send(self, sender, to, subject, rcpt_options=(), mail_options=()):
         """Sends into the mx; returns the queue id."""
         with smtplib.SMTP("127.0.0.1", self.node.ports["smtp"], local_hostname="client.remote.example",
                           timeout=30) as s:
             s.ehlo()
-            code, _ = s.mail(sender)
+            code, _ = s.mail(sender, list(mail_options))
             self.assertEqual(code, 250)
             code, text = s.rcpt(to, list(rcpt_options))
             self.assertEqual(code, 250, text)
@@ -111,7 +112,10 @@ class OutboundBase(unittest.TestCase):
         return [m["id"] for m in json.loads(out.stdout)]
 
     def wait_gone(self, queue_id):
-        wait_until(lambda: queue_id not in self.queue_ids(), f"{queue_id} to leave the queue", self.node)
+        # The "removed" line comes after every line about the message's last
+        # outcomes and the DSNs they caused.
+        wait_until(lambda: self.log_lines(queue_id + ": removed"), f"{queue_id} to leave the queue", self.node)
+        self.assertNotIn(queue_id, self.queue_ids())
 
     def log_lines(self, *needles):
         return [line for line in self.node.server_log().splitlines() if all(n in line for n in needles)]
@@ -212,10 +216,51 @@ class OutboundTest(OutboundBase):
         self.assertEqual(self.log_lines(queue_id + ": sender non-delivery notification"), [])
         self.assertEqual(self.log_lines(queue_id + ": postmaster non-delivery notification"), [])
 
+    def test_notify_success_gets_a_relayed_notice(self):
+        # aiosmtpd offers no DSN extension: the success notice is ours to send.
+        queue_id = self.send("s6@example.test", "fwd-ok@example.test", "success notice test",
+                             ["NOTIFY=SUCCESS,FAILURE"], ["ENVID=env-s6"])
+        uids = wait_for_messages(self.node, "s6@example.test", 1)
+        self.wait_gone(queue_id)
+        dsn, per_message, recipients = delivery_status(fetch_bytes(self.node, "s6@example.test", uids[0]))
+        self.assertEqual(dsn["Subject"], "Successful Mail Delivery Report")
+        self.assertEqual(per_message["Original-Envelope-Id"], "env-s6")
+        self.assertEqual([r["Action"] for r in recipients], ["relayed"])
+        self.assertEqual(recipients[0]["Final-Recipient"], "rfc822; rcpt@ok.test")
+        self.assertEqual(recipients[0]["Status"], "2.0.0")
+        self.assertEqual(recipients[0]["Original-Recipient"], "rfc822; fwd-ok@example.test")
+        # The alias itself reports nothing: it passed NOTIFY on (RFC 3461 6.2.7.3).
+        wait_until(lambda: not self.queue_ids(), "an empty queue", self.node)
+        self.assertEqual(mailbox_uids(self.node, "s6@example.test"), uids)
+
+    def test_ret_full_returns_the_whole_message(self):
+        queue_id = self.send("s7@example.test", "fwd-reject@example.test", "ret full test", (), ["RET=FULL"])
+        uids = wait_for_messages(self.node, "s7@example.test", 1)
+        self.wait_gone(queue_id)
+        dsn, _, recipients = delivery_status(fetch_bytes(self.node, "s7@example.test", uids[0]))
+        self.assertEqual(recipients[0]["Status"], "5.1.1")
+        returned = dsn.get_payload()[2]
+        self.assertEqual(returned.get_content_type(), "message/rfc822")
+        original = returned.get_payload()[0]
+        self.assertEqual(original["Subject"], "ret full test")
+        self.assertIn("Hello from s7@example.test.", original.get_payload())
+
 
 class ExpiryTest(OutboundBase):
     """The dead peer: nothing listens at mx.dead.test. Its own node, since it
-    moves the queue clock."""
+    moves the queue clock; this node also has a postmaster."""
+    extra_users = ["postmaster"]
+
+    def test_bounce_that_fails_goes_to_the_postmaster_once(self):
+        queue_id = self.send("", "fwd-reject@example.test", "double bounce test")
+        uids = wait_for_messages(self.node, "postmaster@example.test", 1)
+        self.wait_gone(queue_id)
+        wait_until(lambda: not self.queue_ids(), "an empty queue", self.node)
+        self.assertEqual(len(mailbox_uids(self.node, "postmaster@example.test")), 1)
+        self.assertEqual(len(self.log_lines(queue_id + ": postmaster non-delivery notification: ")), 1)
+        dsn, _, recipients = delivery_status(fetch_bytes(self.node, "postmaster@example.test", uids[0]))
+        self.assertEqual(recipients[0]["Final-Recipient"], "rfc822; rcpt@reject.test")
+        self.assertEqual(recipients[0]["Action"], "failed")
 
     def set_clock(self, seconds):
         with open(self.clock_file + ".tmp", "w") as f:
