@@ -1,8 +1,8 @@
 // `postino queue list|show|flush|hold|release|delete`: the mail queue of
 // this node, in the manner of postqueue -p / postsuper -h/-H/-d.
 // flush asks a running server to deliver now by making every deferred
-// recipient due; the server picks them up at its next look (at most a
-// minute), as `postqueue -f` does through the queue manager.
+// recipient due; the server picks them up at its next look (at most
+// [queue] poll_interval), as `postqueue -f` does through the queue manager.
 #include <CLI/CLI.hpp>
 
 #include "cli/cli_context.hpp"

@@ -19,5 +19,6 @@ void register_user(CLI::App& app, CliContext& context, int& exit_code);
 void register_alias(CLI::App& app, CliContext& context, int& exit_code);
 void register_queue(CLI::App& app, CliContext& context, int& exit_code);
 void register_mailbox(CLI::App& app, CliContext& context, int& exit_code);
+void register_dkim(CLI::App& app, CliContext& context, int& exit_code);
 
 }  // namespace postino::cli

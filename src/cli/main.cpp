@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   register_alias(app, context, exit_code);
   register_queue(app, context, exit_code);
   register_mailbox(app, context, exit_code);
+  register_dkim(app, context, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -17,6 +17,7 @@
 #include "dns/dns_settings.hpp"
 #include "imap/imap_settings.hpp"
 #include "runtime/runtime_settings.hpp"
+#include "smtp_client/smtp_client_settings.hpp"
 #include "smtp/smtp_settings.hpp"
 #include "smtp/submission_settings.hpp"
 #include "store/store_settings.hpp"
@@ -43,6 +44,7 @@ struct Config {
   ImapSettings imap;
   dns::DnsSettings dns;
   QueueRunnerSettings queue;
+  smtp_client::SmtpClientSettings outbound;  // [outbound]; helo_name defaults to server.hostname
   LocalDeliverySettings delivery;
   std::vector<ListenerSettings> listeners;  // enabled ones only
 

@@ -10,6 +10,7 @@
 #include "common/units.hpp"
 #include "config/config.hpp"
 #include "config/toml_reader.hpp"
+#include "smtp_client/route_resolver.hpp"
 
 namespace postino {
 
@@ -206,7 +207,7 @@ void read_dns(TableReader& t, Config& c) {
   t.finish();
 }
 
-void read_queue(TableReader& t, Config& c) {
+void read_queue(TableReader& t, Config& c, const std::filesystem::path& base_dir) {
   std::vector<std::string> schedule;
   t.string_list("retry_schedule", schedule);
   if (!schedule.empty()) {
@@ -220,10 +221,130 @@ void read_queue(TableReader& t, Config& c) {
       c.queue.retry_schedule.push_back(std::chrono::duration_cast<std::chrono::seconds>(*parsed));
     }
   }
-  std::chrono::milliseconds lifetime = c.queue.max_queue_lifetime;
-  t.duration("max_lifetime", lifetime);
-  c.queue.max_queue_lifetime = std::chrono::duration_cast<std::chrono::seconds>(lifetime);
+  auto seconds = [&t](const char* key, std::chrono::seconds& out) {
+    std::chrono::milliseconds value = out;
+    t.duration(key, value);
+    out = std::chrono::duration_cast<std::chrono::seconds>(value);
+  };
+  seconds("max_lifetime", c.queue.max_queue_lifetime);
+  seconds("delay_warning_after", c.queue.delay_warning_after);  // 0s: no delay warnings
+  seconds("poll_interval", c.queue.poll_interval);
+  if (c.queue.poll_interval.count() < 1) t.bad_value("poll_interval", "must be at least 1s");
   t.integer("max_alias_depth", c.delivery.max_alias_depth, 1, 100);
+  t.integer("batch_messages", c.queue.batch_messages, 1, 10000);
+  t.integer("max_messages_in_flight", c.queue.max_messages_in_flight, 1, 1000000);
+  t.size_bytes("bounce_size_limit", c.queue.bounce_size_limit_bytes);
+  t.string("test_clock_offset_file", c.queue.clock_offset_file);
+  c.queue.clock_offset_file = resolve_path(base_dir, c.queue.clock_offset_file);
+  t.finish();
+}
+
+void read_tls_policy(TableReader& t, const char* key, smtp_client::TlsPolicy& out) {
+  t.enumeration(key, out, {{"none", smtp_client::TlsPolicy::none}, {"may", smtp_client::TlsPolicy::may},
+                           {"encrypt", smtp_client::TlsPolicy::encrypt}, {"verify", smtp_client::TlsPolicy::verify}});
+}
+
+// A transport map or TLS policy key: "user@domain", "domain" or ".domain",
+// lower-cased; empty if invalid.
+std::string destination_key(const std::string& key) {
+  if (key.find('@') != std::string::npos) {
+    auto address = parse_address(key, {.allow_utf8 = false});
+    return address ? address->canonical() : std::string();
+  }
+  const bool parent = !key.empty() && key.front() == '.';
+  auto domain = parse_domain(parent ? std::string_view(key).substr(1) : std::string_view(key), false, true);
+  return domain ? (parent ? "." : "") + *domain : std::string();
+}
+
+// [outbound]: the SMTP client (smtp_client::SmtpClientSettings).
+void read_outbound(TableReader& t, Config& c, const std::filesystem::path& base_dir) {
+  smtp_client::SmtpClientSettings& o = c.outbound;
+  t.string("helo_name", o.helo_name);
+  if (!o.helo_name.empty()) {
+    if (auto host = parse_domain(o.helo_name, false, true); host) {
+      o.helo_name = *host;
+    } else {
+      t.bad_value("helo_name", host.error().message);
+    }
+  }
+  t.integer("smtp_port", o.smtp_port, 1, 65535);
+  read_tls_policy(t, "tls_policy", o.tls_policy);
+  t.string("tls_ca_file", o.tls_ca_file);
+  o.tls_ca_file = resolve_path(base_dir, o.tls_ca_file);
+  std::string relayhost;
+  t.string("relayhost", relayhost);
+  if (!relayhost.empty()) {
+    if (auto hop = smtp_client::parse_next_hop(relayhost); hop) {
+      o.relayhost = *hop;
+    } else {
+      t.bad_value("relayhost", hop.error().message);
+    }
+  }
+  t.string("relay_auth_user", o.relay_auth_user);
+  std::string password_file;
+  t.string("relay_auth_password_file", password_file);
+  if (!password_file.empty()) {
+    std::ifstream in(resolve_path(base_dir, password_file), std::ios::binary);
+    if (!in || !std::getline(in, o.relay_auth_password)) {
+      t.bad_value("relay_auth_password_file", "cannot be read");
+    }
+    if (!o.relay_auth_password.empty() && o.relay_auth_password.back() == '\r') o.relay_auth_password.pop_back();
+  }
+  if (!o.relay_auth_user.empty() && (o.relay_auth_password.empty() || !o.relayhost)) {
+    t.bad_value("relay_auth_user", "needs relayhost and a non-empty relay_auth_password_file");
+  }
+  t.boolean("relay_auth_allow_plaintext", o.relay_auth_allow_plaintext);
+  t.boolean("use_pipelining", o.use_pipelining);
+  t.boolean("use_chunking", o.use_chunking);
+  t.integer("max_recipients_per_transaction", o.max_recipients_per_transaction, 1, 100000);
+  t.integer("max_connections_per_destination", o.max_connections_per_destination, 1, 10000);
+  t.integer("max_cached_connections_per_destination", o.max_cached_connections_per_destination, 0, 10000);
+  t.integer("max_messages_per_connection", o.max_messages_per_connection, 1, 1000000);
+  t.duration("destination_wait", o.destination_wait);
+  t.duration("connection_cache_idle", o.connection_cache_idle);
+  smtp_client::PhaseTimeouts& timeouts = o.timeouts;
+  t.duration("connect_timeout", timeouts.connect);
+  t.duration("greeting_timeout", timeouts.greeting);
+  t.duration("helo_timeout", timeouts.helo);
+  t.duration("tls_handshake_timeout", timeouts.tls_handshake);
+  t.duration("mail_timeout", timeouts.mail);
+  t.duration("rcpt_timeout", timeouts.rcpt);
+  t.duration("data_init_timeout", timeouts.data_init);
+  t.duration("data_block_timeout", timeouts.data_block);
+  t.duration("data_done_timeout", timeouts.data_done);
+  t.duration("quit_timeout", timeouts.quit);
+  if (auto policies = t.table("tls_policies")) {
+    for (const auto& key : policies->keys()) {
+      smtp_client::TlsPolicy policy = o.tls_policy;
+      read_tls_policy(*policies, key.c_str(), policy);
+      // Next-hop forms ("[smtp.example.net]:587") are kept as written.
+      const std::string normal = key.find_first_of("[]:") != std::string::npos ? key : destination_key(key);
+      if (normal.empty()) {
+        policies->bad_value(key, "is not a domain, address or next hop");
+        continue;
+      }
+      o.domain_tls_policy[normal] = policy;
+    }
+    policies->finish();
+  }
+  if (auto map = t.table("transport_map")) {
+    for (const auto& key : map->keys()) {
+      std::string text;
+      map->string(key, text);
+      const std::string normal = destination_key(key);
+      if (normal.empty()) {
+        map->bad_value(key, "is not a domain, \".domain\" or address");
+        continue;
+      }
+      auto hop = smtp_client::parse_next_hop(text);
+      if (!hop) {
+        map->bad_value(key, hop.error().message);
+        continue;
+      }
+      o.transport_map[normal] = *hop;
+    }
+    map->finish();
+  }
   t.finish();
 }
 
@@ -330,8 +451,11 @@ ConfigLoad load_config(const std::filesystem::path& file) {
   if (auto t = top.table("smtp")) read_smtp(*t, *config);
   if (auto t = top.table("submission")) read_submission(*t, *config);
   if (auto t = top.table("imap")) read_imap(*t, *config);
-  if (auto t = top.table("queue")) read_queue(*t, *config);
+  if (auto t = top.table("queue")) read_queue(*t, *config, base_dir);
   if (auto t = top.table("dns")) read_dns(*t, *config);
+  config->outbound.helo_name.clear();  // default: server.hostname
+  if (auto t = top.table("outbound")) read_outbound(*t, *config, base_dir);
+  if (config->outbound.helo_name.empty()) config->outbound.helo_name = config->server.hostname;
   if (auto t = top.table("listeners")) read_listeners(*t, *config);
   top.finish();
   if (config->runtime.io_threads == 0) {

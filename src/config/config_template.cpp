@@ -95,8 +95,45 @@ timeout = "10s"
 
 [queue]
 retry_schedule = ["5m", "10m", "20m", "40m", "1h"]  # the last step repeats
-max_lifetime = "5d"
+max_lifetime = "5d"              # then bounce (DSN, Action: failed)
+delay_warning_after = "4h"       # one delay DSN per message; "0s": none
+bounce_size_limit = "50K"        # RET=FULL returns bigger messages as headers only
 max_alias_depth = 20
+poll_interval = "1m"             # how soon `postino queue flush` is noticed
+# batch_messages = 64
+# max_messages_in_flight = 1000  # messages with remote deliveries running
+# test_clock_offset_file = ""    # tests only: seconds added to the queue clock
+
+# Outbound SMTP (mail to other domains, forwarded aliases, bounces).
+# DKIM keys: `postino dkim generate DOMAIN SELECTOR` (files under data_dir/dkim).
+[outbound]
+# helo_name = ""                 # default: server.hostname
+tls_policy = "may"               # none, may, encrypt, verify
+# tls_ca_file = ""               # for verify; default: the system's CAs
+# relayhost = "[smtp.example.net]:587"   # everything not in transport_map
+# relay_auth_user = ""
+# relay_auth_password_file = ""  # first line is the password
+# relay_auth_allow_plaintext = false
+max_connections_per_destination = 20
+max_recipients_per_transaction = 50
+connection_cache_idle = "5s"
+max_messages_per_connection = 100
+connect_timeout = "30s"
+greeting_timeout = "5m"
+helo_timeout = "5m"
+mail_timeout = "5m"
+rcpt_timeout = "5m"
+data_init_timeout = "2m"
+data_block_timeout = "3m"
+data_done_timeout = "10m"
+
+[outbound.tls_policies]
+# "example.org" = "verify"
+
+[outbound.transport_map]
+# "example.org" = "[mail.example.org]:2525"   # brackets: no MX lookup
+# ".example.org" = "relay.example.org"         # subdomains
+# "user@example.net" = "[192.0.2.10]"
 
 )",
                                 fmt::arg("hostname", initial.hostname));

@@ -111,6 +111,7 @@ TEST_F(ConfigTest, PortClashAndMissingTls) {
   EXPECT_NE(all.find("certificate and key are required"), std::string::npos) << all;
 }
 
+<<<<<<< HEAD
 TEST_F(ConfigTest, SubmissionSection) {
   auto file = write("postino.toml", render_initial_config({.hostname = "mail.example.test"}));
   auto load = load_config(file);
@@ -139,4 +140,86 @@ TEST_F(ConfigTest, SubmissionSection) {
   for (const auto& d : load.diagnostics) all += d.str() + "\n";
   EXPECT_NE(all.find("20-bad.toml:2: unknown setting 'submission.messages_per_minute'"), std::string::npos) << all;
   EXPECT_NE(all.find("submission.max_header_size"), std::string::npos) << all;
+=======
+TEST_F(ConfigTest, OutboundSectionAndQueueTiming) {
+  write("relay.secret", "s3cret\n");
+  auto file = write("postino.toml", render_initial_config({.hostname = "mail.example.test"}));
+  {
+    auto load = load_config(file);
+    ASSERT_TRUE(load.config) << load.diagnostics[0].str();
+    const auto& o = load.config->outbound;
+    EXPECT_EQ(o.helo_name, "mail.example.test");  // server.hostname by default
+    EXPECT_EQ(o.tls_policy, smtp_client::TlsPolicy::may);
+    EXPECT_FALSE(o.relayhost);
+    EXPECT_TRUE(o.transport_map.empty());
+    EXPECT_EQ(load.config->queue.delay_warning_after, std::chrono::hours(4));
+    EXPECT_EQ(load.config->queue.max_queue_lifetime, std::chrono::hours(120));
+    EXPECT_EQ(load.config->queue.retry_schedule.size(), 5u);
+  }
+  write("conf.d/30-outbound.toml",
+        "[outbound]\n"
+        "helo_name = \"Out.Example.Test\"\n"
+        "tls_policy = \"encrypt\"\n"
+        "smtp_port = 2525\n"
+        "relayhost = \"[smtp.example.net]:587\"\n"
+        "relay_auth_user = \"relay-user\"\n"
+        "relay_auth_password_file = \"relay.secret\"\n"
+        "connect_timeout = \"7s\"\n"
+        "[outbound.tls_policies]\n"
+        "\"Secure.Example\" = \"verify\"\n"
+        "[outbound.transport_map]\n"
+        "\"example.org\" = \"[mail.example.org]:2525\"\n"
+        "\".Sub.Example\" = \"relay.example.net\"\n"
+        "\"User@Example.NET\" = \"[192.0.2.10]\"\n"
+        "[queue]\n"
+        "delay_warning_after = \"0s\"\n"
+        "poll_interval = \"1s\"\n"
+        "test_clock_offset_file = \"clock\"\n");
+  auto load = load_config(file);
+  ASSERT_TRUE(load.config) << load.diagnostics[0].str();
+  const auto& o = load.config->outbound;
+  EXPECT_EQ(o.helo_name, "out.example.test");
+  EXPECT_EQ(o.tls_policy, smtp_client::TlsPolicy::encrypt);
+  EXPECT_EQ(o.smtp_port, 2525);
+  ASSERT_TRUE(o.relayhost);
+  EXPECT_EQ(o.relayhost->str(), "[smtp.example.net]:587");
+  EXPECT_EQ(o.relay_auth_user, "relay-user");
+  EXPECT_EQ(o.relay_auth_password, "s3cret");
+  EXPECT_EQ(o.timeouts.connect, std::chrono::seconds(7));
+  EXPECT_EQ(o.domain_tls_policy.at("secure.example"), smtp_client::TlsPolicy::verify);
+  EXPECT_EQ(o.transport_map.at("example.org").str(), "[mail.example.org]:2525");
+  EXPECT_EQ(o.transport_map.at(".sub.example").str(), "relay.example.net");
+  EXPECT_EQ(o.transport_map.at("user@example.net").str(), "[192.0.2.10]");
+  EXPECT_EQ(load.config->queue.delay_warning_after, std::chrono::seconds(0));
+  EXPECT_EQ(load.config->queue.poll_interval, std::chrono::seconds(1));
+  EXPECT_EQ(load.config->queue.clock_offset_file, (dir_ / "clock").string());
+}
+
+TEST_F(ConfigTest, OutboundMistakesHaveFileAndLine) {
+  auto file = write("postino.toml",
+                    "[server]\nhostname = \"mail.example.test\"\n"
+                    "[outbound]\n"
+                    "tls_policy = \"sometimes\"\n"
+                    "relayhost = \"[bad host]:99999\"\n"
+                    "colour = 1\n"
+                    "relay_auth_user = \"u\"\n"
+                    "[outbound.transport_map]\n"
+                    "\"not a domain\" = \"[x.example]\"\n"
+                    "\"ok.example\" = \"[x.example]:0\"\n"
+                    "[outbound.tls_policies]\n"
+                    "\"ok.example\" = \"always\"\n");
+  auto load = load_config(file);
+  ASSERT_FALSE(load.config);
+  std::string all;
+  for (const auto& d : load.diagnostics) all += d.str() + "\n";
+  EXPECT_NE(all.find("postino.toml:4: 'outbound.tls_policy' must be one of: none, may, encrypt, verify"),
+            std::string::npos) << all;
+  EXPECT_NE(all.find("postino.toml:5: 'outbound.relayhost'"), std::string::npos) << all;
+  EXPECT_NE(all.find("postino.toml:6: unknown setting 'outbound.colour'"), std::string::npos) << all;
+  EXPECT_NE(all.find("'outbound.relay_auth_user' needs relayhost"), std::string::npos) << all;
+  EXPECT_NE(all.find("postino.toml:9: 'outbound.transport_map.not a domain' is not a domain"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("postino.toml:10: 'outbound.transport_map.ok.example'"), std::string::npos) << all;
+  EXPECT_NE(all.find("postino.toml:12: 'outbound.tls_policies.ok.example' must be one of"), std::string::npos) << all;
+>>>>>>> outbound-queue
 }

@@ -239,15 +239,16 @@ std::vector<RecipientOutcome> LocalDelivery::finish(const DeliveryRequest& reque
       log::warn("local_delivery_failed", {{"queue_id", request.queue_id}, {"account", account_of[index]},
                                           {"error", e.message}});
     }
-    if (!o.external.empty()) {
-      // Alias targets at other domains need the outbound SMTP agent. Until
-      // it exists they stay queued (deferred, never dropped); local copies
-      // already stored are not repeated on retry (idempotency key).
+    if (!o.external.empty() && !request.forward_external) {
+      // Alias targets at other domains need the queue's outbound agent: a
+      // caller that cannot forward them keeps the recipient deferred (never
+      // dropped); local copies already stored are not repeated on retry
+      // (idempotency key).
       any_temp = true;
       if (!first_error) {
         first_error = outcome(recipient, DeliveryStatus::deferred, 451, "4.4.0",
                               "<" + recipient + ">: forwarding to " + std::to_string(o.external.size()) +
-                                  " external target(s) is not available yet");
+                                  " external target(s) is not available here");
       }
     }
     if (!first_error) {
@@ -255,6 +256,10 @@ std::vector<RecipientOutcome> LocalDelivery::finish(const DeliveryRequest& reque
       o.code = 250;
       o.enhanced = "2.0.0";
       o.text = "<" + recipient + "> delivered";
+      if (!o.external.empty()) {
+        o.text = "<" + recipient + "> " + (o.delivered_to.empty() ? "" : "delivered locally and ") + "forwarded to " +
+                 std::to_string(o.external.size()) + " address(es)";
+      }
     } else if (o.delivered_to.empty() || !any_temp) {
       // Nothing stored (or only permanent failures): the recipient's result
       // is the error. A partial success with a temporary failure retries;

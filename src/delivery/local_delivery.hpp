@@ -26,6 +26,10 @@ struct DeliveryRequest {
   BlobInfo blob;
   std::int64_t arrived_at = 0;
   std::vector<std::string> recipients;  // envelope addresses
+  // The caller forwards alias targets at other domains itself (the queue
+  // runner adds them as outbound recipients): they count as done here.
+  // Otherwise (LMTP) such a recipient is deferred 4.4.0, never dropped.
+  bool forward_external = false;
 };
 
 enum class DeliveryStatus { delivered, deferred, failed };

@@ -123,6 +123,23 @@ TEST_F(LocalDeliveryTest, ExternalAliasTargetsStayQueuedAfterLocalCopies) {
   EXPECT_EQ(inbox_count("alice@example.test"), 1u);
 }
 
+// The queue runner forwards external targets itself: the recipient is done
+// once its local copies are stored, and the targets come back in `external`.
+TEST_F(LocalDeliveryTest, ExternalAliasTargetsAreHandedToTheCallerWhenItForwards) {
+  alias("mixed@example.test", {"alice@example.test", "friend@elsewhere.example", "other@far.example"});
+  alias("away@example.test", {"friend@elsewhere.example"});
+  DeliveryRequest r = request("Q7", {"mixed@example.test", "away@example.test"});
+  r.forward_external = true;
+  auto outcomes = delivery_->deliver(r);
+  EXPECT_EQ(outcomes[0].status, DeliveryStatus::delivered) << outcomes[0].reply();
+  EXPECT_EQ(outcomes[0].delivered_to, std::vector<std::string>{"alice@example.test"});
+  EXPECT_EQ(outcomes[0].external, (std::vector<std::string>{"friend@elsewhere.example", "other@far.example"}));
+  EXPECT_EQ(outcomes[1].status, DeliveryStatus::delivered) << outcomes[1].reply();
+  EXPECT_TRUE(outcomes[1].delivered_to.empty());
+  EXPECT_EQ(outcomes[1].external, std::vector<std::string>{"friend@elsewhere.example"});
+  EXPECT_EQ(inbox_count("alice@example.test"), 1u);
+}
+
 TEST_F(LocalDeliveryTest, AliasDepthIsBounded) {
   settings_.max_alias_depth = 2;
   delivery_ = std::make_unique<LocalDelivery>(*directory_, store_->mailboxes(), settings_);

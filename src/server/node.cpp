@@ -29,6 +29,9 @@
 #include "runtime/tls_context.hpp"
 #include "delivery/local_delivery.hpp"
 #include "delivery/queue_runner.hpp"
+#include "dkim/dkim_key_store.hpp"
+#include "smtp/queue_id.hpp"
+#include "smtp_client/outbound_deliverer.hpp"
 #include "directory/internal_directory.hpp"
 #include "directory/secret_key_file.hpp"
 #include "imap/imap_server.hpp"
@@ -110,6 +113,10 @@ class Node {
     auto resolvers = dns::ResolverPool::create(io_, config.dns);
     if (!resolvers) return fail(resolvers.take_error());
     resolvers_ = std::move(*resolvers);
+    // The outbound agent lives on io_context 0 with the queue runner.
+    auto outbound = smtp_client::OutboundDeliverer::create(config.outbound, resolvers_->for_executor(io_.executor(0)));
+    if (!outbound) return fail(outbound.error());
+    outbound_ = std::move(*outbound);
     build_roles();
     for (const auto& settings : config.listeners) {
       runtime::ListenerServices services{io_, limiter_, tls_, config.limits, *trusted};
@@ -172,7 +179,11 @@ class Node {
     mailboxes_ = std::make_unique<NotifyingMailboxStore>(
         metadata_->mailboxes(), [this](MailboxId id) { changes_.notify(static_cast<std::int64_t>(id)); });
     local_delivery_ = std::make_unique<LocalDelivery>(*directory_, *mailboxes_, config.delivery, blobs_.get());
-    runner_ = std::make_unique<QueueRunner>(io_.executor(0), blocking_, *queue_, *local_delivery_, config.queue);
+    dkim_keys_ = std::make_unique<dkim::DkimKeyStore>(std::filesystem::path(config.storage.data_dir) / dkim::kDkimKeyFolder);
+    QueueRunnerServices runner_services{blocking_, *queue_,          *local_delivery_,        *directory_,
+                                        *blobs_,   outbound_.get(),  dkim_keys_.get(),        &new_queue_id,
+                                        config.server.hostname,      postmaster_address()};
+    runner_ = std::make_unique<QueueRunner>(io_.executor(0), std::move(runner_services), config.queue);
     SmtpServices services{blocking_, *directory_, *blobs_, *queue_, *mailboxes_, *local_delivery_,
                           std::bind(&QueueRunner::wake, runner_.get()), resolvers_.get()};
     smtp_ = std::make_unique<SmtpServer>(SmtpMode::mx, config.server.hostname, config.smtp, services);
@@ -186,6 +197,14 @@ class Node {
     ImapServices imap_services{blocking_, *directory_, *blobs_, *mailboxes_, changes_, auth_throttle_};
     imap_ = std::make_unique<ImapServer>(config.server.hostname, config.imap, imap_services);
     unavailable_ = std::make_unique<UnavailableHandler>(config.server.hostname);
+  }
+
+  // Where a bounce that cannot be delivered goes (Postfix's double bounce):
+  // postmaster@ the first local domain, or nowhere.
+  std::string postmaster_address() {
+    auto domains = metadata_->directory().list_domains();
+    if (!domains || domains->empty()) return {};
+    return "postmaster@" + domains->front().name;
   }
 
   runtime::ConnectionHandler& handler_for(Protocol protocol) {
@@ -287,6 +306,8 @@ class Node {
   runtime::AuthThrottle auth_throttle_;
   std::unique_ptr<MailboxStore> mailboxes_;
   std::unique_ptr<LocalDelivery> local_delivery_;
+  std::unique_ptr<smtp_client::OutboundDeliverer> outbound_;
+  std::unique_ptr<dkim::DkimKeyStore> dkim_keys_;
   std::unique_ptr<QueueRunner> runner_;
   std::unique_ptr<SmtpServer> smtp_;
   std::unique_ptr<SmtpServer> lmtp_;

@@ -62,6 +62,12 @@ struct RecipientOutcome {
   std::string text;
   std::string relay;  // "mx.example.org[192.0.2.1]:25", or "none"
   bool tls = false;   // the transaction ran over TLS
+  // The peer's reply itself ("550 5.1.1 <u@example.org>: unknown user",
+  // sanitised), for a DSN's Diagnostic-Code; empty when decided locally.
+  std::string reply;
+  // The peer offered DSN (RFC 3461), so NOTIFY/ORCPT/RET/ENVID went with the
+  // message and success notices are the next hop's to send.
+  bool dsn_passed = false;
 };
 
 }  // namespace postino::smtp_client

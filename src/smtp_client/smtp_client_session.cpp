@@ -368,6 +368,7 @@ asio::awaitable<std::vector<RecipientOutcome>> SmtpClientSession::send(OutboundE
     out[i].recipient = envelope.recipients[i].address;
     out[i].relay = s.relay();
     out[i].tls = s.tls;
+    out[i].dsn_passed = s.caps.dsn;
   }
   auto decide = [&](std::size_t i, OutcomeKind kind, std::uint16_t code, std::string enhanced, std::string text) {
     out[i].kind = kind;
@@ -392,6 +393,7 @@ asio::awaitable<std::vector<RecipientOutcome>> SmtpClientSession::send(OutboundE
                                               " command)";
     decide(i, kind, reply.code, reply.enhanced.empty() ? default_enhanced(reply.code) : reply.enhanced,
            std::move(text));
+    out[i].reply = said;
   };
 
   if (!s.usable) {

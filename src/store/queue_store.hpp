@@ -32,6 +32,12 @@ struct QueueRecipient {
   std::uint32_t attempts = 0;
   std::int64_t next_attempt_at = 0;  // unix seconds
   std::string last_reply;            // "250 2.0.0 ..." or the last error
+  // The last attempt, for a DSN written later (expiry): RFC 3463 status
+  // ("4.4.1"), where it went ("mx.example.org[192.0.2.1]:25", "local",
+  // "none") and the RFC 3464 Diagnostic-Code value ("smtp; 450 4.2.0 ...").
+  std::string last_status;
+  std::string last_relay;
+  std::string last_diagnostic;
 };
 
 struct QueueMessage {
@@ -47,6 +53,7 @@ struct QueueMessage {
   std::string body_type;       // "7BIT", "8BITMIME", "BINARYMIME" or empty
   bool smtputf8 = false;
   bool held = false;
+  bool delay_warned = false;   // a delay DSN went out (once per message)
   std::vector<QueueRecipient> recipients;
 };
 
@@ -56,6 +63,37 @@ struct RecipientUpdate {
   RecipientState state = RecipientState::pending;  // pending: deferred until next_attempt_at
   std::int64_t next_attempt_at = 0;
   std::string reply;
+  std::string status;      // -> QueueRecipient::last_status
+  std::string relay;       // -> last_relay
+  std::string diagnostic;  // -> last_diagnostic
+  // New pending recipients of the same message, due now, added only if this
+  // update applies: alias targets at other domains (forwarding). Their
+  // notify and orcpt are taken as given.
+  std::vector<QueueRecipient> forward;
+};
+
+// A message the queue generates about another one (a DSN: bounce, delay
+// warning, success notice), enqueued in the same transaction as the
+// outcomes it reports, so a crash neither loses nor repeats it.
+struct QueueNotice {
+  QueueMessage message;  // its blob already committed
+  // Enqueued only if at least one of these recipients' updates applied in
+  // this batch (none skipped as no longer pending).
+  std::vector<RecipientRowId> about;
+  // A delay warning: enqueued only if `about_message` had no delay warning
+  // yet, which this batch then records.
+  bool delay_warning = false;
+  std::string about_message;
+};
+
+struct QueueBatch {
+  std::vector<RecipientUpdate> updates;
+  std::vector<QueueNotice> notices;
+};
+
+struct QueueBatchResult {
+  std::vector<std::string> removed;   // messages left with no pending recipient
+  std::vector<std::string> enqueued;  // ids of the notices enqueued
 };
 
 class QueueStore {
@@ -81,7 +119,10 @@ class QueueStore {
   // delivery batch), then removes the touched messages left with no pending
   // recipient and returns their ids. An update for a recipient that is no
   // longer pending is skipped (a retry after a crash), not an error.
-  virtual Result<std::vector<std::string>> record(const std::vector<RecipientUpdate>& updates) = 0;
+  // The batch form also adds forwarded recipients and enqueues notices,
+  // all in the same transaction.
+  virtual Result<QueueBatchResult> record(const QueueBatch& batch) = 0;
+  Result<std::vector<std::string>> record(const std::vector<RecipientUpdate>& updates);
 
   // Removes the message if no recipient is pending; returns its blob (for
   // logs), or nullopt if still pending. The queue holds no BlobIndex count:
@@ -106,5 +147,11 @@ class QueueStore {
   // collection treats these as live instead.
   virtual Result<std::vector<BlobId>> referenced_blobs() = 0;
 };
+
+inline Result<std::vector<std::string>> QueueStore::record(const std::vector<RecipientUpdate>& updates) {
+  auto result = record(QueueBatch{updates, {}});
+  if (!result) return result.take_error();
+  return std::move(result->removed);
+}
 
 }  // namespace postino

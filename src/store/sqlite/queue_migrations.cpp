@@ -47,8 +47,19 @@ CREATE INDEX queue_recipients_by_message ON queue_recipients(message_id, id);
 CREATE INDEX queue_recipients_due ON queue_recipients(next_attempt_at, message_id) WHERE state = 'pending';
 )sql";
 
+// DSN bookkeeping: the last attempt of each recipient (status, relay,
+// Diagnostic-Code) for a DSN written at expiry, and whether a message's
+// delay warning went out.
+constexpr const char* kQueueSchema2 = R"sql(
+ALTER TABLE queue_messages ADD COLUMN delay_warned INTEGER NOT NULL DEFAULT 0 CHECK (delay_warned IN (0, 1));
+ALTER TABLE queue_recipients ADD COLUMN last_status TEXT NOT NULL DEFAULT '';
+ALTER TABLE queue_recipients ADD COLUMN last_relay TEXT NOT NULL DEFAULT '';
+ALTER TABLE queue_recipients ADD COLUMN last_diagnostic TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kQueueMigrations{
     Migration{1, "queue messages and recipients", kQueueSchema1},
+    Migration{2, "last attempt per recipient, delay warnings", kQueueSchema2},
 };
 
 }  // namespace

@@ -14,12 +14,13 @@ namespace {
 
 constexpr std::uint64_t kInt64Max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 
-// Columns 0-12 describe the message, 13-20 one recipient (NULL when a
+// Columns 0-13 describe the message, 14-24 one recipient (NULL when a
 // message has none, which enqueue() never allows).
 constexpr const char* kJoinedColumns =
     "SELECT m.id, m.sender, m.blob_sha256, m.blob_size_bytes, m.arrived_at, m.client_address, m.client_helo, "
-    "m.protocol, m.envid, m.ret, m.body_type, m.smtputf8, m.held, "
-    "r.id, r.address, r.orcpt, r.notify, r.state, r.attempts, r.next_attempt_at, r.last_reply "
+    "m.protocol, m.envid, m.ret, m.body_type, m.smtputf8, m.held, m.delay_warned, "
+    "r.id, r.address, r.orcpt, r.notify, r.state, r.attempts, r.next_attempt_at, r.last_reply, "
+    "r.last_status, r.last_relay, r.last_diagnostic "
     "FROM queue_messages m LEFT JOIN queue_recipients r ON r.message_id = m.id ";
 
 Result<RecipientState> parse_state(const std::string& text) {
@@ -91,15 +92,25 @@ Result<std::vector<QueueMessage>> read_joined(Statement& q) {
       message.body_type = q.column_text(10);
       message.smtputf8 = q.column_int64(11) != 0;
       message.held = q.column_int64(12) != 0;
+      message.delay_warned = q.column_int64(13) != 0;
       out.push_back(std::move(message));
     }
-    if (q.column_is_null(13)) continue;
-    auto state = parse_state(q.column_text(17));
+    if (q.column_is_null(14)) continue;
+    auto state = parse_state(q.column_text(18));
     if (!state) return state.take_error();
-    out.back().recipients.push_back(QueueRecipient{RecipientRowId{q.column_int64(13)}, q.column_text(14),
-                                                   q.column_text(15), static_cast<std::uint8_t>(q.column_int64(16)),
-                                                   *state, static_cast<std::uint32_t>(q.column_int64(18)),
-                                                   q.column_int64(19), q.column_text(20)});
+    QueueRecipient r;
+    r.id = RecipientRowId{q.column_int64(14)};
+    r.address = q.column_text(15);
+    r.orcpt = q.column_text(16);
+    r.notify = static_cast<std::uint8_t>(q.column_int64(17));
+    r.state = *state;
+    r.attempts = static_cast<std::uint32_t>(q.column_int64(19));
+    r.next_attempt_at = q.column_int64(20);
+    r.last_reply = q.column_text(21);
+    r.last_status = q.column_text(22);
+    r.last_relay = q.column_text(23);
+    r.last_diagnostic = q.column_text(24);
+    out.back().recipients.push_back(std::move(r));
   }
 }
 
@@ -128,6 +139,53 @@ Status delete_message(Connection& db, const std::string& id) {
   if (!q) return q.take_error();
   q->bind_text(1, id);
   return q->run();
+}
+
+Status insert_recipient(Connection& db, const std::string& message_id, const QueueRecipient& recipient,
+                        std::int64_t now) {
+  auto r = db.prepare(
+      "INSERT INTO queue_recipients (message_id, address, orcpt, notify, state, attempts, next_attempt_at) "
+      "VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5)");
+  if (!r) return r.take_error();
+  r->bind_text(1, message_id)
+      .bind_text(2, recipient.address)
+      .bind_text(3, recipient.orcpt)
+      .bind_int64(4, recipient.notify)
+      .bind_int64(5, now);
+  return r->run();
+}
+
+// One message and its recipients (all pending, due at `now`), inside the
+// caller's transaction.
+Status insert_message(Connection& db, const QueueMessage& message, std::int64_t now) {
+  auto q = db.prepare(
+      "INSERT INTO queue_messages (id, sender, blob_sha256, blob_size_bytes, arrived_at, client_address, "
+      "client_helo, protocol, envid, ret, body_type, smtputf8, held) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+  if (!q) return q.take_error();
+  q->bind_text(1, message.id)
+      .bind_text(2, message.sender)
+      .bind_blob(3, message.blob.id.sha256)
+      .bind_int64(4, static_cast<std::int64_t>(message.blob.size_bytes))
+      .bind_int64(5, message.arrived_at)
+      .bind_text(6, message.client_address)
+      .bind_text(7, message.client_helo)
+      .bind_text(8, message.protocol)
+      .bind_text(9, message.envid)
+      .bind_text(10, message.ret)
+      .bind_text(11, message.body_type)
+      .bind_int64(12, message.smtputf8 ? 1 : 0)
+      .bind_int64(13, message.held ? 1 : 0);
+  if (auto s = q->run(); !s) {
+    if (s.error().code == Errc::already_exists) {
+      return make_error(Errc::already_exists, "queue id " + message.id + " is in use");
+    }
+    return s;
+  }
+  for (const QueueRecipient& recipient : message.recipients) {
+    if (auto s = insert_recipient(db, message.id, recipient, now); !s) return s;
+  }
+  return {};
 }
 
 // Runs an UPDATE of one pending recipient (?1 is its id; bind_rest binds
@@ -172,45 +230,7 @@ int SqliteQueueStore::schema_version() {
 Status SqliteQueueStore::enqueue(const QueueMessage& message) {
   if (auto s = check_message(message); !s) return s;
   const std::int64_t now = unix_now_seconds();
-  return writer_->run<void>([&](Connection& db) -> Status {
-    auto q = db.prepare(
-        "INSERT INTO queue_messages (id, sender, blob_sha256, blob_size_bytes, arrived_at, client_address, "
-        "client_helo, protocol, envid, ret, body_type, smtputf8, held) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
-    if (!q) return q.take_error();
-    q->bind_text(1, message.id)
-        .bind_text(2, message.sender)
-        .bind_blob(3, message.blob.id.sha256)
-        .bind_int64(4, static_cast<std::int64_t>(message.blob.size_bytes))
-        .bind_int64(5, message.arrived_at)
-        .bind_text(6, message.client_address)
-        .bind_text(7, message.client_helo)
-        .bind_text(8, message.protocol)
-        .bind_text(9, message.envid)
-        .bind_text(10, message.ret)
-        .bind_text(11, message.body_type)
-        .bind_int64(12, message.smtputf8 ? 1 : 0)
-        .bind_int64(13, message.held ? 1 : 0);
-    if (auto s = q->run(); !s) {
-      if (s.error().code == Errc::already_exists) {
-        return make_error(Errc::already_exists, "queue id " + message.id + " is in use");
-      }
-      return s;
-    }
-    auto r = db.prepare(
-        "INSERT INTO queue_recipients (message_id, address, orcpt, notify, state, attempts, next_attempt_at) "
-        "VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5)");
-    if (!r) return r.take_error();
-    for (const QueueRecipient& recipient : message.recipients) {
-      r->bind_text(1, message.id)
-          .bind_text(2, recipient.address)
-          .bind_text(3, recipient.orcpt)
-          .bind_int64(4, recipient.notify)
-          .bind_int64(5, now);
-      if (auto s = r->run(); !s) return s;
-    }
-    return {};
-  });
+  return writer_->run<void>([&](Connection& db) -> Status { return insert_message(db, message, now); });
 }
 
 Result<std::vector<QueueMessage>> SqliteQueueStore::due(std::int64_t now, std::size_t limit) {
@@ -279,42 +299,73 @@ Result<std::optional<BlobInfo>> SqliteQueueStore::remove_if_done(const std::stri
   });
 }
 
-Result<std::vector<std::string>> SqliteQueueStore::record(const std::vector<RecipientUpdate>& updates) {
-  return writer_->run<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+Result<QueueBatchResult> SqliteQueueStore::record(const QueueBatch& batch) {
+  for (const QueueNotice& notice : batch.notices) {
+    if (auto s = check_message(notice.message); !s) return s.take_error();
+  }
+  for (const RecipientUpdate& u : batch.updates) {
+    for (const QueueRecipient& r : u.forward) {
+      if (r.address.empty() || r.notify > (kNotifyNever | kNotifySuccess | kNotifyFailure | kNotifyDelay)) {
+        return make_error(Errc::invalid_argument, "bad forwarded recipient");
+      }
+    }
+  }
+  const std::int64_t now = unix_now_seconds();
+  return writer_->run<QueueBatchResult>([&](Connection& db) -> Result<QueueBatchResult> {
+    QueueBatchResult result;
     std::vector<std::string> touched;
-    for (const auto& u : updates) {
+    std::vector<RecipientRowId> applied;
+    for (const auto& u : batch.updates) {
       const char* state = u.state == RecipientState::delivered ? "delivered"
                           : u.state == RecipientState::failed  ? "failed"
                                                                : "pending";
       auto q = db.prepare(
           "UPDATE queue_recipients SET state = ?2, attempts = attempts + 1, last_reply = ?3, "
-          "next_attempt_at = CASE WHEN ?2 = 'pending' THEN ?4 ELSE next_attempt_at END "
+          "next_attempt_at = CASE WHEN ?2 = 'pending' THEN ?4 ELSE next_attempt_at END, "
+          "last_status = ?5, last_relay = ?6, last_diagnostic = ?7 "
           "WHERE id = ?1 AND state = 'pending' RETURNING message_id");
       if (!q) return q.take_error();
       q->bind_int64(1, static_cast<std::int64_t>(u.recipient)).bind_text(2, state).bind_text(3, u.reply);
-      q->bind_int64(4, u.next_attempt_at);
+      q->bind_int64(4, u.next_attempt_at).bind_text(5, u.status).bind_text(6, u.relay).bind_text(7, u.diagnostic);
       auto row = q->step();
       if (!row) return row.take_error();
-      if (*row) {
-        std::string id = q->column_text(0);
-        if (std::find(touched.begin(), touched.end(), id) == touched.end()) touched.push_back(std::move(id));
-        // Finish the statement so its cached form can be reused.
-        while (true) {
-          auto more = q->step();
-          if (!more) return more.take_error();
-          if (!*more) break;
-        }
+      if (!*row) continue;  // no longer pending: recorded before
+      std::string id = q->column_text(0);
+      // Finish the statement so its cached form can be reused.
+      while (true) {
+        auto more = q->step();
+        if (!more) return more.take_error();
+        if (!*more) break;
       }
+      applied.push_back(u.recipient);
+      for (const QueueRecipient& r : u.forward) {
+        if (auto s = insert_recipient(db, id, r, now); !s) return s.take_error();
+      }
+      if (std::find(touched.begin(), touched.end(), id) == touched.end()) touched.push_back(std::move(id));
     }
-    std::vector<std::string> removed;
+    for (const QueueNotice& notice : batch.notices) {
+      const bool about_applied = std::any_of(notice.about.begin(), notice.about.end(), [&](RecipientRowId r) {
+        return std::find(applied.begin(), applied.end(), r) != applied.end();
+      });
+      if (!about_applied) continue;
+      if (notice.delay_warning) {
+        auto q = db.prepare("UPDATE queue_messages SET delay_warned = 1 WHERE id = ?1 AND delay_warned = 0");
+        if (!q) return q.take_error();
+        q->bind_text(1, notice.about_message);
+        if (auto s = q->run(); !s) return s.take_error();
+        if (db.changes() == 0) continue;  // warned before (or gone)
+      }
+      if (auto s = insert_message(db, notice.message, now); !s) return s.take_error();
+      result.enqueued.push_back(notice.message.id);
+    }
     for (const auto& id : touched) {
       auto pending = has_pending(db, id);
       if (!pending) return pending.take_error();
       if (*pending) continue;
       if (auto s = delete_message(db, id); !s) return s.take_error();
-      removed.push_back(id);
+      result.removed.push_back(id);
     }
-    return removed;
+    return result;
   });
 }
 

@@ -32,7 +32,8 @@ class SqliteQueueStore final : public QueueStore {
   Status defer(RecipientRowId recipient, std::int64_t next_attempt_at, const std::string& reply) override;
   Result<std::optional<BlobInfo>> remove_if_done(const std::string& id) override;
   Result<std::vector<std::string>> remove_all_done() override;
-  Result<std::vector<std::string>> record(const std::vector<RecipientUpdate>& updates) override;
+  using QueueStore::record;
+  Result<QueueBatchResult> record(const QueueBatch& batch) override;
   Result<std::vector<QueueMessage>> list() override;
   Result<QueueMessage> find(const std::string& id) override;
   Status set_held(const std::string& id, bool held) override;

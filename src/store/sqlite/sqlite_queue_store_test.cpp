@@ -330,7 +330,7 @@ TEST_F(QueueStoreTest, EverythingIsDurableAcrossReopen) {
   ASSERT_TRUE(queue_->mark_delivered(m->recipients[1].id, "250 ok").ok());
 
   reopen();
-  EXPECT_EQ(queue_->schema_version(), 1);
+  EXPECT_EQ(queue_->schema_version(), 2);
   EXPECT_EQ(ids_of(*queue_->list()), (std::vector<std::string>{"H", "M"}));
   EXPECT_TRUE(queue_->find("H")->held);
   auto again = queue_->find("M");
@@ -388,6 +388,74 @@ TEST_F(QueueStoreTest, GroupCommitUnderManyThreads) {
   ASSERT_EQ(all->size(), std::size_t{kThreads * kPerThread});
   for (const auto& message : *all) EXPECT_EQ(message.recipients.size(), 2u);
   EXPECT_EQ(queue_->referenced_blobs()->size(), std::size_t{kThreads});
+}
+
+// The batch form of record(): last-attempt fields, forwarded recipients
+// added to the same message, notices enqueued only when what they report
+// applied, and one delay warning per message.
+TEST_F(QueueStoreTest, BatchRecordsForwardsAndNotices) {
+  enqueue(make_message("AA01", 1700000000, {"alias@local.test", "far@remote.test"}));
+  auto due = queue_->due(later(), 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 1u);
+  const RecipientRowId alias = due->front().recipients[0].id;
+  const RecipientRowId far = due->front().recipients[1].id;
+
+  QueueBatch batch;
+  RecipientUpdate forwarded{alias, RecipientState::delivered, 0, "250 2.0.0 forwarded", "2.0.0", "local", ""};
+  forwarded.forward.push_back(QueueRecipient{.address = "out@elsewhere.test", .orcpt = "rfc822;alias@local.test",
+                                             .notify = kNotifyFailure});
+  batch.updates.push_back(forwarded);
+  batch.updates.push_back(RecipientUpdate{far, RecipientState::pending, later() + 600, "451 4.4.1 refused", "4.4.1",
+                                          "mx.remote.test[127.0.0.2]:25", "X-Postino; connect refused"});
+  QueueNotice warning;
+  warning.message = make_message("BB01", 1700000100, {"sender@example.test"}, 2);
+  warning.message.sender = "";
+  warning.about = {far};
+  warning.delay_warning = true;
+  warning.about_message = "AA01";
+  batch.notices.push_back(warning);
+  QueueNotice unrelated;  // about a recipient this batch does not update: dropped
+  unrelated.message = make_message("CC01", 1700000100, {"sender@example.test"}, 3);
+  unrelated.about = {RecipientRowId{999999}};
+  batch.notices.push_back(unrelated);
+  auto result = queue_->record(batch);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_TRUE(result->removed.empty());
+  EXPECT_EQ(result->enqueued, std::vector<std::string>{"BB01"});
+
+  auto message = queue_->find("AA01");
+  ASSERT_TRUE(message.ok());
+  EXPECT_TRUE(message->delay_warned);
+  ASSERT_EQ(message->recipients.size(), 3u);
+  EXPECT_EQ(message->recipients[1].last_status, "4.4.1");
+  EXPECT_EQ(message->recipients[1].last_relay, "mx.remote.test[127.0.0.2]:25");
+  EXPECT_EQ(message->recipients[1].last_diagnostic, "X-Postino; connect refused");
+  EXPECT_EQ(message->recipients[2].address, "out@elsewhere.test");
+  EXPECT_EQ(message->recipients[2].orcpt, "rfc822;alias@local.test");
+  EXPECT_EQ(message->recipients[2].notify, kNotifyFailure);
+  EXPECT_EQ(message->recipients[2].state, RecipientState::pending);
+  EXPECT_EQ(code_of(queue_->find("CC01")), Errc::not_found);
+
+  // A second warning for the same message is not enqueued; a repeated
+  // update (already recorded) neither adds forwards again.
+  QueueBatch again;
+  again.updates.push_back(forwarded);
+  again.updates.push_back(RecipientUpdate{far, RecipientState::failed, 0, "550 5.1.1 no", "5.1.1", "", ""});
+  QueueNotice second = warning;
+  second.message.id = "BB02";
+  again.notices.push_back(second);
+  QueueNotice bounce;
+  bounce.message = make_message("DD01", 1700000100, {"sender@example.test"}, 4);
+  bounce.about = {far};
+  again.notices.push_back(bounce);
+  result = queue_->record(again);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->enqueued, std::vector<std::string>{"DD01"});
+  message = queue_->find("AA01");
+  ASSERT_TRUE(message.ok());
+  EXPECT_EQ(message->recipients.size(), 3u);
+  EXPECT_TRUE(queue_->find("DD01").ok());
 }
 
 }  // namespace
