@@ -85,7 +85,7 @@ std::vector<std::string> ImapSession::capabilities() const {
                         "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "CREATE-SPECIAL-USE",
                         "CONDSTORE", "QRESYNC", "ESEARCH", "SEARCHRES", "QUOTA", "QUOTA=RES-STORAGE",
                         "QUOTA=RES-MESSAGE", "STATUS=SIZE", "SAVEDATE", "MULTIAPPEND", "WITHIN", "UTF8=ACCEPT",
-                        "BINARY"}) {
+                        "BINARY", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES"}) {
     caps.emplace_back(c);
   }
   caps.push_back("APPENDLIMIT=" + std::to_string(settings_.max_append_bytes));

@@ -8,6 +8,8 @@
 #include <unicode/unistr.h>
 
 #include "imap/message_access.hpp"
+#include "imap/sort_thread.hpp"
+#include "mime/address_list.hpp"
 #include "mime/charset.hpp"
 #include "mime/header_fields.hpp"
 #include "mime/text_extractor.hpp"
@@ -80,6 +82,18 @@ class MessageData {
     for (const auto& field : mime::split_header_fields(**header)) {
       if (field.name.size() == name.size() && ::strncasecmp(field.name.data(), name.data(), name.size()) == 0) {
         values.push_back(casemap(mime::decode_header_value(mime::unfold(field.value))));
+      }
+    }
+    return values;
+  }
+  // Unfolded, undecoded values of every field with this name.
+  Result<std::vector<std::string>> raw(std::string_view name) {
+    auto header = this->header();
+    if (!header) return header.take_error();
+    std::vector<std::string> values;
+    for (const auto& field : mime::split_header_fields(**header)) {
+      if (field.name.size() == name.size() && ::strncasecmp(field.name.data(), name.data(), name.size()) == 0) {
+        values.push_back(mime::unfold(field.value));
       }
     }
     return values;
@@ -270,4 +284,102 @@ Result<std::vector<std::uint32_t>> run_search(MailboxStore& store, BlobStore& bl
   return matched;
 }
 
+}  // namespace postino::imap
+
+namespace postino::imap {
+namespace {
+
+// RFC 5256 2.3 / RFC 5957: the first address's mailbox (local part and
+// domain), or its display name for DISPLAY*.
+void first_address(const std::vector<std::string>& values, std::string& mailbox, std::string* display) {
+  for (const auto& value : values) {
+    for (const auto& a : mime::parse_address_list(value)) {
+      if (!a.host) continue;  // group markers
+      mailbox = casemap(a.mailbox.value_or("") + "@" + *a.host);
+      if (display != nullptr) {
+        *display = a.name ? casemap(mime::decode_header_value(*a.name)) : mailbox;
+      }
+      return;
+    }
+  }
+  if (display != nullptr) display->clear();
+}
+
+std::vector<std::string> message_ids(const std::string& value) {
+  std::vector<std::string> ids;
+  for (std::size_t pos = 0; (pos = value.find('<', pos)) != std::string::npos;) {
+    auto end = value.find('>', pos);
+    if (end == std::string::npos) break;
+    ids.push_back(value.substr(pos + 1, end - pos - 1));
+    pos = end + 1;
+  }
+  return ids;
+}
+
+// Raw (not decoded) values of a field: address and id parsing need them.
+Result<std::vector<std::string>> raw_fields(MessageData& data, std::string_view name);
+
+}  // namespace
+
+Result<std::vector<SortFacts>> read_sort_facts(MailboxStore& store, BlobStore& blobs, MailboxId mailbox,
+                                               const std::vector<SearchInput::Message>& messages,
+                                               const std::vector<std::uint32_t>& numbers) {
+  std::vector<Uid> uids;
+  for (const auto& m : messages) uids.push_back(m.view.uid);
+  auto records = store.read_messages(mailbox, uids, true);
+  if (!records) return records.take_error();
+  std::vector<SortFacts> facts;
+  std::size_t r = 0;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const auto& m = messages[i];
+    while (r < records->size() && (*records)[r].uid < m.view.uid) ++r;
+    if (r >= records->size() || (*records)[r].uid != m.view.uid) continue;
+    const MessageRecord& record = (*records)[r];
+    MessageData data(blobs, record);
+    SortFacts f;
+    f.number = numbers[i];
+    f.seq = m.seq;
+    f.internal_date = record.internal_date;
+    f.size = record.size_bytes;
+    auto subject = data.fields("Subject");
+    if (!subject) return subject.take_error();
+    f.base_subject = subject->empty() ? std::string() : base_subject(subject->front());
+    auto date = raw_fields(data, "Date");
+    if (!date) return date.take_error();
+    f.sent_date = record.internal_date;
+    if (!date->empty()) (void)parse_rfc5322_date(mime::unfold(date->front()), f.sent_date);
+    for (auto [name, target, display] : {std::tuple{"From", &f.from, &f.display_from},
+                                         std::tuple{"To", &f.to, &f.display_to},
+                                         std::tuple{"Cc", &f.cc, static_cast<std::string*>(nullptr)}}) {
+      auto values = raw_fields(data, name);
+      if (!values) return values.take_error();
+      first_address(*values, *target, display);
+    }
+    auto id = raw_fields(data, "Message-ID");
+    if (!id) return id.take_error();
+    if (!id->empty()) {
+      auto ids = message_ids(id->front());
+      if (!ids.empty()) f.message_id = ids.front();
+    }
+    auto references = raw_fields(data, "References");
+    if (!references) return references.take_error();
+    if (!references->empty()) f.references = message_ids(references->front());
+    if (f.references.empty()) {
+      auto reply_to = raw_fields(data, "In-Reply-To");
+      if (!reply_to) return reply_to.take_error();
+      if (!reply_to->empty()) {
+        auto ids = message_ids(reply_to->front());
+        if (!ids.empty()) f.references.push_back(ids.front());
+      }
+    }
+    facts.push_back(std::move(f));
+  }
+  return facts;
+}
+
+namespace {
+
+Result<std::vector<std::string>> raw_fields(MessageData& data, std::string_view name) { return data.raw(name); }
+
+}  // namespace
 }  // namespace postino::imap

@@ -14,6 +14,7 @@
 
 #include "common/result.hpp"
 #include "imap/selected_mailbox.hpp"
+#include "imap/sort_thread.hpp"
 #include "imap_proto/search_key.hpp"
 #include "store/blob_store.hpp"
 #include "store/mailbox_store.hpp"
@@ -38,6 +39,13 @@ struct SearchInput {
 // from the store (expunged meanwhile) never match.
 Result<std::vector<std::uint32_t>> run_search(MailboxStore& store, BlobStore& blobs, MailboxId mailbox,
                                               const SearchKey& program, const SearchInput& input);
+
+// What SORT and THREAD compare (RFC 5256) for the given messages, read
+// from their headers; `numbers` are what the response reports (sequence
+// numbers or UIDs), parallel to `messages`.
+Result<std::vector<SortFacts>> read_sort_facts(MailboxStore& store, BlobStore& blobs, MailboxId mailbox,
+                                               const std::vector<SearchInput::Message>& messages,
+                                               const std::vector<std::uint32_t>& numbers);
 
 // i;unicode-casemap substring test (both UTF-8).
 bool contains_casemapped(const std::string& haystack, const std::string& needle);
