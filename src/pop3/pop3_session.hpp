@@ -65,18 +65,25 @@ class Pop3Session {
   boost::asio::awaitable<Next> cmd_dele(const Command& command);
   boost::asio::awaitable<Next> cmd_rset();
   boost::asio::awaitable<Next> cmd_quit();
-  // Resolves a message-number argument; on failure queues the -ERR reply.
-  std::optional<std::uint32_t> message_argument(std::string_view text);
-  // Streams message `number` (or its TOP cut) stuffed, after "+OK ...".
-  boost::asio::awaitable<bool> send_message(std::uint32_t number, std::optional<std::uint32_t> top_lines);
+  // Whether message `number` exists and is not deleted; if not, queues the
+  // -ERR reply.
+  bool message_usable(std::uint32_t number);
+  // Streams message `number` (or its TOP cut), byte-stuffed, after "+OK".
+  // A blob that cannot be opened is answered -ERR; a read failure after the
+  // +OK leaves no way to answer but closing.
+  boost::asio::awaitable<Next> send_message(std::uint32_t number, std::optional<std::uint32_t> top_lines);
 
   // Output: replies are queued and flushed before the next read that would
   // wait (so pipelined commands get one write, RFC 2449 6.6).
   void reply(std::string_view line);  // appends CRLF
   boost::asio::awaitable<void> flush();
+  boost::asio::awaitable<void> flush_if_large();
   boost::asio::awaitable<runtime::Line> read_line();
   std::chrono::milliseconds read_timeout() const;
-  boost::asio::awaitable<Next> bad_command(std::string_view reply_line);
+  // Answers a bad command; past max_bad_commands the connection closes.
+  Next bad_command(std::string_view reply_line);
+  // Dovecot-shaped login log lines (fail2ban's dovecot filter reads them).
+  void log_login_line(std::string_view prefix, const std::string& user, const char* method) const;
 
   runtime::Connection& conn_;
   const std::string& hostname_;
