@@ -16,6 +16,7 @@
 #include "directory/directory_settings.hpp"
 #include "dns/dns_settings.hpp"
 #include "imap/imap_settings.hpp"
+#include "pop3/pop3_settings.hpp"
 #include "runtime/runtime_settings.hpp"
 #include "smtp/smtp_settings.hpp"
 #include "store/store_settings.hpp"
@@ -39,6 +40,7 @@ struct Config {
   DirectorySettings directory;
   SmtpSettings smtp;
   ImapSettings imap;
+  Pop3Settings pop3;
   dns::DnsSettings dns;
   QueueRunnerSettings queue;
   LocalDeliverySettings delivery;
