@@ -141,6 +141,9 @@ asio::awaitable<void> Pop3Session::run() {
     co_await run_commands();
   } catch (const boost::system::system_error& e) {
     if (!is_timeout(e)) {
+      // RFC 1939 6: no QUIT, no UPDATE; the marked messages stay. The lock
+      // goes before the log line, so whoever reads the line may log in.
+      lock_.release();
       if (state_ == Pop3State::transaction) {
         conn_.log.info("pop3_disconnected", {{"user", account_.address}, {"reason", e.code().message()},
                                              {"deleted_kept", static_cast<std::uint64_t>(maildrop_.deleted_count())}});
@@ -151,6 +154,7 @@ asio::awaitable<void> Pop3Session::run() {
   }
   if (timed_out) {
     // RFC 1939 3: an autologout timer closes without entering UPDATE.
+    lock_.release();
     conn_.log.info("pop3_autologout", {{"state", state_ == Pop3State::transaction ? "transaction" : "authorization"}});
     reply("-ERR Disconnected for inactivity");
   }
@@ -252,7 +256,10 @@ asio::awaitable<Pop3Session::Next> Pop3Session::cmd_stls() {
 }
 
 asio::awaitable<Pop3Session::Next> Pop3Session::cmd_user(const Command& command) {
-  if (!password_allowed()) co_return bad_command(kTlsRequired);
+  if (!password_allowed()) {
+    reply(kTlsRequired);  // a policy refusal, not a client error: not counted
+    co_return Next::proceed;
+  }
   if (command.args[0].size() > sasl::kMaxSaslFieldBytes) co_return bad_command("-ERR User name too long");
   pending_user_ = command.args[0];
   reply("+OK");
@@ -260,7 +267,10 @@ asio::awaitable<Pop3Session::Next> Pop3Session::cmd_user(const Command& command)
 }
 
 asio::awaitable<Pop3Session::Next> Pop3Session::cmd_pass(const Command& command) {
-  if (!password_allowed()) co_return bad_command(kTlsRequired);
+  if (!password_allowed()) {
+    reply(kTlsRequired);  // a policy refusal, not a client error: not counted
+    co_return Next::proceed;
+  }
   if (!pending_user_) co_return bad_command("-ERR USER first");
   std::string user = std::move(*pending_user_);
   pending_user_.reset();
@@ -275,7 +285,10 @@ asio::awaitable<Pop3Session::Next> Pop3Session::cmd_pass(const Command& command)
 }
 
 asio::awaitable<Pop3Session::Next> Pop3Session::cmd_auth(const Command& command) {
-  if (!password_allowed()) co_return bad_command(kTlsRequired);
+  if (!password_allowed()) {
+    reply(kTlsRequired);  // a policy refusal, not a client error: not counted
+    co_return Next::proceed;
+  }
   if (command.args.empty()) {
     // Not in RFC 5034, but clients still send a bare AUTH to list mechanisms.
     reply("+OK Mechanisms follow");
