@@ -85,9 +85,10 @@ awaitable<void> cmd_append(ImapSession& session, const Command& command, Command
   std::uint64_t quota = session.account().quota_bytes;
   std::string mailbox = args.mailbox;
   const std::vector<AppendMessage>& messages = args.messages;
-  auto appended = co_await session.blocking([&store, &blobs, account, quota, mailbox, &messages] {
+  auto job = [&store, &blobs, account, quota, mailbox, &messages] {
     return append_all(store, blobs, account, quota, mailbox, messages);
-  });
+  };
+  auto appended = co_await session.blocking(std::move(job));
   if (!appended) {
     if (appended.error().code == Errc::not_found) {
       session.no(command, "TRYCREATE", "Mailbox doesn't exist: " + mailbox);

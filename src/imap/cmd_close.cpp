@@ -10,7 +10,8 @@ awaitable<void> cmd_close(ImapSession& session, const Command& command) {
   if (command.kind == CommandKind::close && !selected->read_only()) {
     MailboxStore& store = session.services().mailboxes;
     MailboxId id = selected->id();
-    auto expunged = co_await session.blocking([&store, id] { return store.expunge(id, ExpungeFilter{}); });
+    auto job = [&store, id] { return store.expunge(id, ExpungeFilter{}); };
+    auto expunged = co_await session.blocking(std::move(job));
     if (!expunged && expunged.error().code != Errc::not_found) {
       session.store_error(command, expunged.error());
       co_return;

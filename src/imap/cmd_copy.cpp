@@ -34,11 +34,12 @@ awaitable<void> cmd_copy(ImapSession& session, const Command& command) {
   AccountId account = session.account().id;
   std::uint64_t quota = session.account().quota_bytes;
   std::string target = args.mailbox;
-  auto copied = co_await session.blocking([&store, account, source, uids, target, quota, move]() -> Result<CopyOutcome> {
+  auto job = [&store, account, source, uids, target, quota, move]() -> Result<CopyOutcome> {
     auto destination = store.find_mailbox(account, target);
     if (!destination) return destination.take_error();
     return store.copy_messages(source, uids, destination->id, quota, move);
-  });
+  };
+  auto copied = co_await session.blocking(std::move(job));
   if (!copied) {
     if (copied.error().code == Errc::not_found) {
       session.no(command, "TRYCREATE", "Mailbox doesn't exist: " + target);

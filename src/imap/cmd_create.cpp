@@ -32,7 +32,7 @@ awaitable<void> cmd_create(ImapSession& session, const Command& command) {
   MailboxStore& store = session.services().mailboxes;
   AccountId account = session.account().id;
   std::string target = *name;
-  auto created = co_await session.blocking([&store, account, target, use]() -> Status {
+  auto job = [&store, account, target, use]() -> Status {
     for (const auto& parent : parents_of(target)) {
       auto made = store.create_mailbox(account, parent, "");
       if (!made && made.error().code != Errc::already_exists) return made.take_error();
@@ -40,7 +40,8 @@ awaitable<void> cmd_create(ImapSession& session, const Command& command) {
     auto made = store.create_mailbox(account, target, use);
     if (!made) return made.take_error();
     return {};
-  });
+  };
+  auto created = co_await session.blocking(std::move(job));
   if (!created) {
     session.store_error(command, created.error());
     co_return;

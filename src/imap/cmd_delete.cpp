@@ -15,7 +15,8 @@ awaitable<void> cmd_delete(ImapSession& session, const Command& command) {
   MailboxStore& store = session.services().mailboxes;
   AccountId account = session.account().id;
   std::string name = args.mailbox;
-  auto deleted = co_await session.blocking([&store, account, name] { return store.delete_mailbox(account, name); });
+  auto job = [&store, account, name] { return store.delete_mailbox(account, name); };
+  auto deleted = co_await session.blocking(std::move(job));
   if (!deleted) {
     session.store_error(command, deleted.error());
     co_return;

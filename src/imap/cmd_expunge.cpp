@@ -19,7 +19,8 @@ awaitable<void> cmd_expunge(ImapSession& session, const Command& command) {
   }
   MailboxStore& store = session.services().mailboxes;
   MailboxId mailbox = view.id();
-  auto expunged = co_await session.blocking([&store, mailbox, filter] { return store.expunge(mailbox, filter); });
+  auto job = [&store, mailbox, filter] { return store.expunge(mailbox, filter); };
+  auto expunged = co_await session.blocking(std::move(job));
   if (!expunged) {
     session.store_error(command, expunged.error());
     co_return;

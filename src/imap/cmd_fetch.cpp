@@ -45,7 +45,8 @@ awaitable<void> cmd_fetch(ImapSession& session, const Command& command) {
   // the UIDs of the set expunged since m.
   if (args.vanished && args.changedsince) {
     std::uint64_t since = *args.changedsince;
-    auto changes = co_await session.blocking([&store, mailbox, since] { return store.changes_since(mailbox, since); });
+    auto job = [&store, mailbox, since] { return store.changes_since(mailbox, since); };
+    auto changes = co_await session.blocking(std::move(job));
     if (changes) {
       std::vector<std::uint32_t> gone;
       for (Uid uid : changes->expunged) {
@@ -75,9 +76,10 @@ awaitable<void> cmd_fetch(ImapSession& session, const Command& command) {
         if (std::find(flags.begin(), flags.end(), "\\Seen") == flags.end()) unseen.push_back(uids[i]);
       }
       if (!unseen.empty()) {
-        auto stored = co_await session.blocking([&store, mailbox, unseen] {
+        auto job2 = [&store, mailbox, unseen] {
           return store.store_flags(mailbox, unseen, FlagOperation::add, {"\\Seen"}, std::nullopt);
-        });
+        };
+        auto stored = co_await session.blocking(std::move(job2));
         if (stored) {
           for (std::uint32_t seq : view.record_flags(stored->changed)) {
             auto it = std::find(batch.begin(), batch.end(), seq);
@@ -88,8 +90,8 @@ awaitable<void> cmd_fetch(ImapSession& session, const Command& command) {
     }
     std::vector<MessageRecord> records;
     if (with_record) {
-      auto read = co_await session.blocking(
-          [&store, mailbox, uids, with_structure] { return store.read_messages(mailbox, uids, with_structure); });
+      auto job3 = [&store, mailbox, uids, with_structure] { return store.read_messages(mailbox, uids, with_structure); };
+      auto read = co_await session.blocking(std::move(job3));
       if (!read) {
         session.store_error(command, read.error());
         co_return;
@@ -134,7 +136,7 @@ awaitable<void> cmd_fetch(ImapSession& session, const Command& command) {
       if (seen_set[i] && !has_flags) own.push_back(FetchAttribute{FetchItem::flags, false, {}, std::nullopt});
       per_message.push_back(std::move(own));
     }
-    auto rendered = co_await session.blocking([&blobs, &matched, &facts, &per_message]() -> Result<RenderedBatch> {
+    auto job4 = [&blobs, &matched, &facts, &per_message]() -> Result<RenderedBatch> {
       RenderedBatch out;
       for (std::size_t i = 0; i < matched.size(); ++i) {
         auto pieces = render_fetch(blobs, *matched[i], facts[i], per_message[i]);
@@ -142,7 +144,8 @@ awaitable<void> cmd_fetch(ImapSession& session, const Command& command) {
         out.messages.push_back(std::move(*pieces));
       }
       return out;
-    });
+    };
+    auto rendered = co_await session.blocking(std::move(job4));
     if (!rendered) {
       if (rendered.error().message == "UNKNOWN-CTE") {
         session.no(command, "UNKNOWN-CTE", "Cannot decode the part's content transfer encoding");
@@ -161,11 +164,12 @@ awaitable<void> cmd_fetch(ImapSession& session, const Command& command) {
         for (std::uint64_t done = 0; done < piece.stream_length; done += kChunkBytes) {
           std::uint64_t offset = piece.stream_offset + done;
           std::uint64_t length = std::min(kChunkBytes, piece.stream_length - done);
-          auto chunk = co_await session.blocking([&blobs, record, offset, length]() -> Result<std::string> {
+          auto job5 = [&blobs, record, offset, length]() -> Result<std::string> {
             auto content = MessageContent::open(blobs, *record);
             if (!content) return content.take_error();
             return content->read(offset, length);
-          });
+          };
+          auto chunk = co_await session.blocking(std::move(job5));
           if (!chunk || chunk->size() != length) {
             // The literal's length is promised: the connection cannot continue.
             session.log().warn("imap_fetch_stream_failed", {{"error", chunk ? "short read" : chunk.error().message}});

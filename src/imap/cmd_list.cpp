@@ -88,8 +88,8 @@ awaitable<void> cmd_list(ImapSession& session, const Command& command) {
   const bool with_status = args.returns.status.has_value();
   MailboxStore& store = session.services().mailboxes;
   AccountId account = session.account().id;
-  auto listing = co_await session.blocking(
-      [&store, account, with_status] { return read_listing(store, account, with_status); });
+  auto job = [&store, account, with_status] { return read_listing(store, account, with_status); };
+  auto listing = co_await session.blocking(std::move(job));
   if (!listing) {
     session.store_error(command, listing.error());
     co_return;

@@ -12,12 +12,12 @@ awaitable<void> cmd_login(ImapSession& session, const Command& command) {
     session.no(command, "PRIVACYREQUIRED", "Login requires TLS (use STARTTLS or port 993)");
     co_return;
   }
-  auto account = co_await check_password(session, args.username, args.password);
-  if (!account) {
+  std::optional<AccountInfo> account = co_await check_password(session, args.username, args.password);
+  if (account) {
+    co_await finish_login(session, command, std::move(*account));
+  } else {
     co_await fail_login(session, command, args.username);
-    co_return;
   }
-  co_await finish_login(session, command, std::move(*account));
 }
 
 }  // namespace postino::imap

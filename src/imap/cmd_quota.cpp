@@ -28,7 +28,8 @@ awaitable<void> cmd_quota(ImapSession& session, const Command& command) {
   if (command.kind == CommandKind::getquotaroot) {
     const auto& args = command.args_as<MailboxArgs>();
     std::string name = args.mailbox;
-    auto found = co_await session.blocking([&store, account, name] { return store.find_mailbox(account, name); });
+    auto job = [&store, account, name] { return store.find_mailbox(account, name); };
+    auto found = co_await session.blocking(std::move(job));
     if (!found) {
       session.store_error(command, found.error());
       co_return;
@@ -45,7 +46,8 @@ awaitable<void> cmd_quota(ImapSession& session, const Command& command) {
     }
   }
   if (has_quota) {
-    auto usage = co_await session.blocking([&store, account] { return store.usage(account); });
+    auto job2 = [&store, account] { return store.usage(account); };
+    auto usage = co_await session.blocking(std::move(job2));
     if (!usage) {
       session.store_error(command, usage.error());
       co_return;

@@ -21,14 +21,15 @@ awaitable<void> cmd_rename(ImapSession& session, const Command& command) {
   AccountId account = session.account().id;
   std::string from = args.from;
   std::string target = *to;
-  auto renamed = co_await session.blocking([&store, account, from, target]() -> Status {
+  auto job = [&store, account, from, target]() -> Status {
     for (const auto& parent : parents_of(target)) {
       if (parent == from || parent.starts_with(from + "/")) continue;  // moves along
       auto made = store.create_mailbox(account, parent, "");
       if (!made && made.error().code != Errc::already_exists) return made.take_error();
     }
     return store.rename_mailbox(account, from, target);
-  });
+  };
+  auto renamed = co_await session.blocking(std::move(job));
   if (!renamed) {
     session.store_error(command, renamed.error());
     co_return;

@@ -31,8 +31,8 @@ awaitable<void> cmd_search(ImapSession& session, const Command& command) {
   BlobStore& blobs = session.services().blobs;
   MailboxId mailbox = view.id();
   const SearchKey& program = args.key;
-  auto matched = co_await session.blocking(
-      [&store, &blobs, mailbox, &program, &input] { return run_search(store, blobs, mailbox, program, input); });
+  auto job = [&store, &blobs, mailbox, &program, &input] { return run_search(store, blobs, mailbox, program, input); };
+  auto matched = co_await session.blocking(std::move(job));
   if (!matched) {
     session.store_error(command, matched.error());
     co_return;

@@ -65,9 +65,10 @@ awaitable<void> cmd_select(ImapSession& session, const Command& command) {
   MailboxStore& store = session.services().mailboxes;
   AccountId account = session.account().id;
   std::string name = args.mailbox;
-  auto opened = co_await session.blocking([&store, account, name, examine] {
+  auto job = [&store, account, name, examine] {
     return open_mailbox(store, account, name, !examine);
-  });
+  };
+  auto opened = co_await session.blocking(std::move(job));
   if (!opened) {
     if (opened.error().code == Errc::not_found) {
       session.no(command, "NONEXISTENT", "Mailbox doesn't exist: " + name);
@@ -107,7 +108,8 @@ awaitable<void> cmd_select(ImapSession& session, const Command& command) {
   if (args.qresync && args.qresync->uidvalidity == selected.uid_validity()) {
     MailboxId id = selected.id();
     std::uint64_t since = args.qresync->modseq;
-    auto changes = co_await session.blocking([&store, id, since] { return store.changes_since(id, since); });
+    auto job2 = [&store, id, since] { return store.changes_since(id, since); };
+    auto changes = co_await session.blocking(std::move(job2));
     if (changes) write_qresync(session, *args.qresync, *changes);
   }
   session.log().info("imap_select", {{"mailbox", name}, {"exists", static_cast<std::uint64_t>(selected.exists())}});

@@ -11,11 +11,12 @@ awaitable<void> cmd_status(ImapSession& session, const Command& command) {
   MailboxStore& store = session.services().mailboxes;
   AccountId account = session.account().id;
   std::string name = args.mailbox;
-  auto status = co_await session.blocking([&store, account, name]() -> Result<MailboxStatus> {
+  auto job = [&store, account, name]() -> Result<MailboxStatus> {
     auto record = store.find_mailbox(account, name);
     if (!record) return record.take_error();
     return store.status(record->id);
-  });
+  };
+  auto status = co_await session.blocking(std::move(job));
   if (!status) {
     if (status.error().code == Errc::not_found) {
       session.no(command, "NONEXISTENT", "Mailbox doesn't exist: " + name);

@@ -26,9 +26,10 @@ awaitable<void> cmd_store(ImapSession& session, const Command& command) {
   MailboxId mailbox = view.id();
   std::vector<std::string> flags = args.flags;
   std::optional<std::uint64_t> unchanged = args.unchangedsince;
-  auto stored = co_await session.blocking([&store, mailbox, uids, operation, flags, unchanged] {
+  auto job = [&store, mailbox, uids, operation, flags, unchanged] {
     return store.store_flags(mailbox, uids, operation, flags, unchanged);
-  });
+  };
+  auto stored = co_await session.blocking(std::move(job));
   if (!stored) {
     session.store_error(command, stored.error());
     co_return;

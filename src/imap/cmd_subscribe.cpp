@@ -11,8 +11,8 @@ awaitable<void> cmd_subscribe(ImapSession& session, const Command& command) {
   MailboxStore& store = session.services().mailboxes;
   AccountId account = session.account().id;
   std::string name = args.mailbox;
-  auto done = co_await session.blocking(
-      [&store, account, name, subscribe] { return store.set_subscribed(account, name, subscribe); });
+  auto job = [&store, account, name, subscribe] { return store.set_subscribed(account, name, subscribe); };
+  auto done = co_await session.blocking(std::move(job));
   if (!done) {
     session.store_error(command, done.error());
     co_return;

@@ -158,7 +158,8 @@ asio::awaitable<bool> ImapSession::authentication_failed(const std::string& user
   std::string client = conn_.stream.remote_endpoint().address().to_string();
   auto delay = services_.auth_throttle.record_failure(client, user);
   conn_.log.info("imap_login_failed", {{"user", user}, {"failures", static_cast<std::uint64_t>(auth_failures_)}});
-  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+  auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer timer(executor, delay);
   boost::system::error_code ec;
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   co_return auth_failures_ < settings_.max_auth_failures;
@@ -171,7 +172,7 @@ asio::awaitable<bool> ImapSession::begin_authenticated(AccountInfo account) {
   const auto& defaults = settings_.default_mailboxes;
   AccountId id = account.id;
   // First login: INBOX and the special-use folders clients look for.
-  auto created = co_await blocking([&store, &defaults, id]() -> Status {
+  auto job = [&store, &defaults, id]() -> Status {
     auto existing = store.list_mailboxes(id);
     if (!existing) return existing.take_error();
     auto has = [&](const std::string& name) {
@@ -181,15 +182,19 @@ asio::awaitable<bool> ImapSession::begin_authenticated(AccountInfo account) {
       auto inbox = store.create_mailbox(id, kInboxName, "");
       if (!inbox && inbox.error().code != Errc::already_exists) return inbox.take_error();
     }
-    if (!existing->empty()) return {};  // defaults only for a new account
+    // Auto-created like Dovecot's `auto = create`: a special-use folder
+    // that is missing is made again at the next login.
     for (const auto& [name, use] : defaults) {
-      if (has(name)) continue;
+      bool use_taken = std::any_of(existing->begin(), existing->end(),
+                                   [&](const MailboxRecord& m) { return m.special_use == use; });
+      if (has(name) || use_taken) continue;
       auto made = store.create_mailbox(id, name, use);
       if (!made && made.error().code != Errc::already_exists) return made.take_error();
       if (auto s = store.set_subscribed(id, name, true); !s) return s;
     }
     return {};
-  });
+  };
+  auto created = co_await blocking(std::move(job));
   if (!created) {
     conn_.log.warn("imap_default_mailboxes_failed", {{"error", created.error().message}});
   }
@@ -232,7 +237,8 @@ asio::awaitable<void> ImapSession::report_changes(bool allow_expunges) {
   MailboxStore& store = services_.mailboxes;
   MailboxId id = selected_->id();
   std::uint64_t since = selected_->highest_modseq();
-  auto changes = co_await blocking([&store, id, since] { return store.changes_since(id, since); });
+  auto job2 = [&store, id, since] { return store.changes_since(id, since); };
+  auto changes = co_await blocking(std::move(job2));
   if (!changes) {
     if (changes.error().code == Errc::not_found) {
       // Deleted or renamed away by another session: nothing valid to say.
@@ -245,7 +251,8 @@ asio::awaitable<void> ImapSession::report_changes(bool allow_expunges) {
   }
   std::optional<RecentClaim> claim;
   if (changes->uid_next > selected_->uid_next() && !selected_->read_only()) {
-    auto claimed = co_await blocking([&store, id] { return store.claim_recent(id); });
+    auto job3 = [&store, id] { return store.claim_recent(id); };
+    auto claimed = co_await blocking(std::move(job3));
     if (claimed) claim = *claimed;
   }
   ViewUpdate update = selected_->apply(*changes, allow_expunges, claim);

@@ -5,16 +5,16 @@
 
 namespace postino::imap {
 
-boost::asio::awaitable<std::optional<AccountInfo>> check_password(ImapSession& session, std::string user,
-                                                                  std::string password) {
+boost::asio::awaitable<std::optional<AccountInfo>> check_password(ImapSession& session, const std::string& user,
+                                                                  const std::string& password) {
   std::string client = session.connection().stream.remote_endpoint().address().to_string();
   if (session.services().auth_throttle.refused(client, user)) {
     session.log().info("imap_login_throttled", {{"user", user}});
     co_return std::nullopt;
   }
   Directory& directory = session.services().directory;
-  auto result = co_await session.blocking(
-      [&directory, user, password] { return directory.authenticate(user, password); });
+  auto job = [&directory, user, password] { return directory.authenticate(user, password); };
+  auto result = co_await session.blocking(std::move(job));
   if (result) {
     session.services().auth_throttle.record_success(user);
     co_return std::move(*result);
@@ -38,7 +38,8 @@ boost::asio::awaitable<void> finish_login(ImapSession& session, const Command& c
     session.no(command, "CONTACTADMIN", "Account is disabled");
     co_return;
   }
-  if (!co_await session.begin_authenticated(std::move(account))) {
+  const bool entered = co_await session.begin_authenticated(std::move(account));
+  if (!entered) {
     session.no(command, "LIMIT", "Too many connections for this user");
     co_return;
   }
@@ -48,7 +49,8 @@ boost::asio::awaitable<void> finish_login(ImapSession& session, const Command& c
 }
 
 boost::asio::awaitable<void> fail_login(ImapSession& session, const Command& command, const std::string& user) {
-  if (!co_await session.authentication_failed(user)) {
+  const bool may_continue = co_await session.authentication_failed(user);
+  if (!may_continue) {
     session.out().untagged().status("BYE", "", "Too many authentication failures");
     session.end_after_command();
   }

@@ -17,8 +17,8 @@ class ImapSession;
 
 // Checks the password; nullopt when it is wrong, the user unknown, or the
 // client or user throttled (indistinguishable to the client).
-boost::asio::awaitable<std::optional<AccountInfo>> check_password(ImapSession& session, std::string user,
-                                                                  std::string password);
+boost::asio::awaitable<std::optional<AccountInfo>> check_password(ImapSession& session, const std::string& user,
+                                                                  const std::string& password);
 // Enters the authenticated state and sets the tagged OK, or the NO for a
 // disabled account or the per-user cap.
 boost::asio::awaitable<void> finish_login(ImapSession& session, const Command& command, AccountInfo account);
