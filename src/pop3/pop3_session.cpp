@@ -100,7 +100,8 @@ std::chrono::milliseconds Pop3Session::read_timeout() const {
 
 asio::awaitable<runtime::Line> Pop3Session::read_line() {
   co_await flush();
-  co_return co_await reader_.read_line(read_timeout());
+  runtime::Line line = co_await reader_.read_line(read_timeout());
+  co_return line;
 }
 
 Pop3Session::Next Pop3Session::bad_command(std::string_view reply_line) {
@@ -188,30 +189,31 @@ asio::awaitable<void> Pop3Session::run_commands() {
       if (bad_command(why) == Next::close) co_return;
       continue;
     }
-    if (co_await dispatch(command) == Next::close) co_return;
+    // GCC 12: no co_await inside a condition (it miscompiles some).
+    const Next next = co_await dispatch(command);
+    if (next == Next::close) co_return;
   }
 }
 
 asio::awaitable<Pop3Session::Next> Pop3Session::dispatch(const Command& command) {
+  Next next = Next::proceed;
   switch (command.info->kind) {
-    case CommandKind::capa: co_return co_await cmd_capa();
-    case CommandKind::stls: co_return co_await cmd_stls();
-    case CommandKind::auth: co_return co_await cmd_auth(command);
-    case CommandKind::user: co_return co_await cmd_user(command);
-    case CommandKind::pass: co_return co_await cmd_pass(command);
-    case CommandKind::quit: co_return co_await cmd_quit();
-    case CommandKind::stat: co_return co_await cmd_stat();
-    case CommandKind::list: co_return co_await cmd_list(command, false);
-    case CommandKind::uidl: co_return co_await cmd_list(command, true);
-    case CommandKind::retr: co_return co_await cmd_retr(command, false);
-    case CommandKind::top: co_return co_await cmd_retr(command, true);
-    case CommandKind::dele: co_return co_await cmd_dele(command);
-    case CommandKind::rset: co_return co_await cmd_rset();
-    case CommandKind::noop:
-      reply("+OK");
-      co_return Next::proceed;
+    case CommandKind::capa: next = co_await cmd_capa(); break;
+    case CommandKind::stls: next = co_await cmd_stls(); break;
+    case CommandKind::auth: next = co_await cmd_auth(command); break;
+    case CommandKind::user: next = co_await cmd_user(command); break;
+    case CommandKind::pass: next = co_await cmd_pass(command); break;
+    case CommandKind::quit: next = co_await cmd_quit(); break;
+    case CommandKind::stat: next = co_await cmd_stat(); break;
+    case CommandKind::list: next = co_await cmd_list(command, false); break;
+    case CommandKind::uidl: next = co_await cmd_list(command, true); break;
+    case CommandKind::retr: next = co_await cmd_retr(command, false); break;
+    case CommandKind::top: next = co_await cmd_retr(command, true); break;
+    case CommandKind::dele: next = co_await cmd_dele(command); break;
+    case CommandKind::rset: next = co_await cmd_rset(); break;
+    case CommandKind::noop: reply("+OK"); break;
   }
-  co_return Next::proceed;
+  co_return next;
 }
 
 // ---- AUTHORIZATION --------------------------------------------------------------
@@ -278,7 +280,8 @@ asio::awaitable<Pop3Session::Next> Pop3Session::cmd_pass(const Command& command)
   if (!account) {
     log_login_line("Aborted login (auth failed, " + std::to_string(auth_failures_ + 1) + " attempts)", user,
                    "PLAIN");
-    co_return co_await login_failed(user);
+    const Next next = co_await login_failed(user);
+    co_return next;
   }
   co_await begin_transaction(std::move(*account), "PLAIN");
   co_return Next::proceed;
@@ -338,7 +341,8 @@ asio::awaitable<Pop3Session::Next> Pop3Session::cmd_auth(const Command& command)
     } else {
       log_login_line("Aborted login (auth failed, " + std::to_string(auth_failures_ + 1) + " attempts)", user,
                      "PLAIN");
-      co_return co_await login_failed(user);
+      const Next next = co_await login_failed(user);
+      co_return next;
     }
   }
 }
@@ -352,8 +356,9 @@ asio::awaitable<std::optional<AccountInfo>> Pop3Session::check_password(const st
     co_return std::nullopt;
   }
   Directory& directory = services_.directory;
-  auto result = co_await services_.blocking.run(
-      [&directory, user, password = std::move(password)] { return directory.authenticate(user, password); });
+  // GCC 12: blocking jobs are named locals, never lambda temporaries in a co_await.
+  auto job = [&directory, user, password = std::move(password)] { return directory.authenticate(user, password); };
+  auto result = co_await services_.blocking.run(std::move(job));
   if (result) {
     services_.auth_throttle.record_success(user);
     co_return std::move(*result);
@@ -377,7 +382,8 @@ asio::awaitable<Pop3Session::Next> Pop3Session::login_failed(const std::string& 
   auto delay = services_.auth_throttle.record_failure(client, user);
   conn_.log.info("pop3_login_failed",
                  {{"user", loggable_user(user)}, {"failures", static_cast<std::uint64_t>(auth_failures_)}});
-  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+  auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer timer(executor, delay);
   boost::system::error_code ec;
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   reply("-ERR [AUTH] Authentication failed.");
@@ -403,7 +409,8 @@ asio::awaitable<void> Pop3Session::begin_transaction(AccountInfo account, const 
   }
   MailboxStore& store = services_.mailboxes;
   AccountId id = account.id;
-  auto snapshot = co_await services_.blocking.run([&store, id] { return load_maildrop(store, id); });
+  auto job = [&store, id] { return load_maildrop(store, id); };
+  auto snapshot = co_await services_.blocking.run(std::move(job));
   if (!snapshot) {
     conn_.log.warn("pop3_maildrop_failed", {{"user", account.address}, {"error", snapshot.error().message}});
     reply("-ERR [SYS/TEMP] Cannot open the maildrop, try again later");

@@ -94,7 +94,8 @@ asio::awaitable<Pop3Session::Next> Pop3Session::cmd_retr(const Command& command,
     if (!lines) co_return bad_command("-ERR Invalid line count");
   }
   if (!message_usable(*number)) co_return Next::proceed;
-  co_return co_await send_message(*number, lines);
+  const Next next = co_await send_message(*number, lines);
+  co_return next;
 }
 
 asio::awaitable<Pop3Session::Next> Pop3Session::send_message(std::uint32_t number,
@@ -102,7 +103,9 @@ asio::awaitable<Pop3Session::Next> Pop3Session::send_message(std::uint32_t numbe
   const MessageRecord& record = maildrop_.message(number);
   BlobStore& blobs = services_.blobs;
   BlobId blob_id = record.blob;
-  auto opened = co_await services_.blocking.run([&blobs, blob_id] { return blobs.open(blob_id); });
+  // GCC 12: blocking jobs are named locals, never lambda temporaries in a co_await.
+  auto open_job = [&blobs, blob_id] { return blobs.open(blob_id); };
+  auto opened = co_await services_.blocking.run(std::move(open_job));
   if (!opened) {
     conn_.log.warn("pop3_message_unreadable", {{"user", account_.address},
                                                {"uid", static_cast<std::uint64_t>(record.uid)},
@@ -129,7 +132,8 @@ asio::awaitable<Pop3Session::Next> Pop3Session::send_message(std::uint32_t numbe
   BlobReader* blob = reader.get();
   for (std::uint64_t offset = 0; offset < blob_bytes && !(cutter && cutter->done());) {
     co_await flush();
-    auto chunk = co_await services_.blocking.run([blob, offset, chunk_bytes] { return blob->read(offset, chunk_bytes); });
+    auto read_job = [blob, offset, chunk_bytes] { return blob->read(offset, chunk_bytes); };
+    auto chunk = co_await services_.blocking.run(std::move(read_job));
     if (!chunk || chunk->empty()) {
       // The +OK is sent: no reply can say so; the client sees the connection end.
       conn_.log.warn("pop3_message_read_failed",
@@ -178,8 +182,8 @@ asio::awaitable<Pop3Session::Next> Pop3Session::cmd_quit() {
   MailboxId mailbox = maildrop_.mailbox();
   std::vector<Uid> seen = maildrop_.retrieved_kept_uids();
   std::vector<Uid> deleted = maildrop_.deleted_uids();
-  auto outcome = co_await services_.blocking.run(
-      [&store, mailbox, &seen, &deleted] { return update_maildrop(store, mailbox, seen, deleted); });
+  auto job = [&store, mailbox, &seen, &deleted] { return update_maildrop(store, mailbox, seen, deleted); };
+  auto outcome = co_await services_.blocking.run(std::move(job));
   if (!outcome.seen) {
     conn_.log.warn("pop3_seen_failed", {{"user", account_.address}, {"error", outcome.seen.error().message}});
   }
