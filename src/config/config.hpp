@@ -16,6 +16,7 @@
 #include "directory/directory_settings.hpp"
 #include "dns/dns_settings.hpp"
 #include "imap/imap_settings.hpp"
+#include "pop3/pop3_settings.hpp"
 #include "runtime/runtime_settings.hpp"
 #include "smtp_client/smtp_client_settings.hpp"
 #include "smtp/smtp_settings.hpp"
@@ -42,6 +43,7 @@ struct Config {
   SmtpSettings smtp;
   SubmissionSettings submission;
   ImapSettings imap;
+  Pop3Settings pop3;
   dns::DnsSettings dns;
   QueueRunnerSettings queue;
   smtp_client::SmtpClientSettings outbound;  // [outbound]; helo_name defaults to server.hostname

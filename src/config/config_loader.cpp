@@ -196,6 +196,15 @@ void read_imap(TableReader& t, Config& c) {
   t.finish();
 }
 
+void read_pop3(TableReader& t, Config& c) {
+  t.integer("max_line_length", c.pop3.max_line_bytes, 512, 65536);
+  t.integer("max_bad_commands", c.pop3.max_bad_commands, 1, 1000);
+  t.integer("max_auth_failures", c.pop3.max_auth_failures, 1, 100);
+  t.duration("login_timeout", c.pop3.login_timeout);
+  t.duration("command_timeout", c.pop3.command_timeout);
+  t.finish();
+}
+
 void read_dns(TableReader& t, Config& c) {
   t.string_list("forwarders", c.dns.forwarders);
   t.duration("timeout", c.dns.timeout);
@@ -451,6 +460,7 @@ ConfigLoad load_config(const std::filesystem::path& file) {
   if (auto t = top.table("smtp")) read_smtp(*t, *config);
   if (auto t = top.table("submission")) read_submission(*t, *config);
   if (auto t = top.table("imap")) read_imap(*t, *config);
+  if (auto t = top.table("pop3")) read_pop3(*t, *config);
   if (auto t = top.table("queue")) read_queue(*t, *config, base_dir);
   if (auto t = top.table("dns")) read_dns(*t, *config);
   config->outbound.helo_name.clear();  // default: server.hostname

@@ -87,6 +87,13 @@ login_timeout = "1m"
 command_timeout = "30m"          # RFC 9051 5.4: at least 30 minutes
 idle_timeout = "31m"             # RFC 2177: clients re-IDLE every 29 minutes
 
+[pop3]
+max_line_length = 8192           # RFC 5034: AUTH lines up to 8192 octets
+max_bad_commands = 10
+max_auth_failures = 3            # per connection
+login_timeout = "1m"
+command_timeout = "10m"          # RFC 1939 3: autologout after at least 10 minutes
+
 [dns]
 forwarders = []                  # e.g. ["127.0.0.1@53"]; empty: /etc/resolv.conf
 timeout = "10s"

@@ -111,7 +111,6 @@ TEST_F(ConfigTest, PortClashAndMissingTls) {
   EXPECT_NE(all.find("certificate and key are required"), std::string::npos) << all;
 }
 
-<<<<<<< HEAD
 TEST_F(ConfigTest, SubmissionSection) {
   auto file = write("postino.toml", render_initial_config({.hostname = "mail.example.test"}));
   auto load = load_config(file);
@@ -140,7 +139,6 @@ TEST_F(ConfigTest, SubmissionSection) {
   for (const auto& d : load.diagnostics) all += d.str() + "\n";
   EXPECT_NE(all.find("20-bad.toml:2: unknown setting 'submission.messages_per_minute'"), std::string::npos) << all;
   EXPECT_NE(all.find("submission.max_header_size"), std::string::npos) << all;
-=======
 TEST_F(ConfigTest, OutboundSectionAndQueueTiming) {
   write("relay.secret", "s3cret\n");
   auto file = write("postino.toml", render_initial_config({.hostname = "mail.example.test"}));
@@ -221,5 +219,25 @@ TEST_F(ConfigTest, OutboundMistakesHaveFileAndLine) {
       << all;
   EXPECT_NE(all.find("postino.toml:10: 'outbound.transport_map.ok.example'"), std::string::npos) << all;
   EXPECT_NE(all.find("postino.toml:12: 'outbound.tls_policies.ok.example' must be one of"), std::string::npos) << all;
->>>>>>> outbound-queue
+TEST_F(ConfigTest, Pop3SectionIsRead) {
+  auto file = write("postino.toml",
+                    "[server]\nhostname = \"mail.example.test\"\n"
+                    "[pop3]\nmax_line_length = 1024\nmax_bad_commands = 4\nmax_auth_failures = 2\n"
+                    "login_timeout = \"30s\"\ncommand_timeout = \"15m\"\n");
+  auto load = load_config(file);
+  ASSERT_TRUE(load.config) << (load.diagnostics.empty() ? "" : load.diagnostics[0].str());
+  const Pop3Settings& p = load.config->pop3;
+  EXPECT_EQ(p.max_line_bytes, 1024u);
+  EXPECT_EQ(p.max_bad_commands, 4u);
+  EXPECT_EQ(p.max_auth_failures, 2u);
+  EXPECT_EQ(p.login_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(p.command_timeout, std::chrono::minutes(15));
+  auto bad = write("bad.toml", "[server]\nhostname = \"h.example.test\"\n[pop3]\nmax_line_length = 10\napop = true\n");
+  auto refused = load_config(bad);
+  ASSERT_FALSE(refused.config);
+  ASSERT_EQ(refused.diagnostics.size(), 2u);
+  EXPECT_NE(refused.diagnostics[0].str().find("bad.toml:4: 'pop3.max_line_length' must be between"), std::string::npos)
+      << refused.diagnostics[0].str();
+  EXPECT_NE(refused.diagnostics[1].str().find("bad.toml:5: unknown setting 'pop3.apop'"), std::string::npos)
+      << refused.diagnostics[1].str();
 }

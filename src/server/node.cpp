@@ -35,6 +35,7 @@
 #include "directory/internal_directory.hpp"
 #include "directory/secret_key_file.hpp"
 #include "imap/imap_server.hpp"
+#include "pop3/pop3_server.hpp"
 #include "runtime/auth_throttle.hpp"
 #include "runtime/change_notifier.hpp"
 #include "store/notifying_mailbox_store.hpp"
@@ -196,6 +197,8 @@ class Node {
                                                std::move(submission_services), config.submission);
     ImapServices imap_services{blocking_, *directory_, *blobs_, *mailboxes_, changes_, auth_throttle_};
     imap_ = std::make_unique<ImapServer>(config.server.hostname, config.imap, imap_services);
+    Pop3Services pop3_services{blocking_, *directory_, *blobs_, *mailboxes_, auth_throttle_};
+    pop3_ = std::make_unique<Pop3Server>(config.server.hostname, config.pop3, pop3_services);
     unavailable_ = std::make_unique<UnavailableHandler>(config.server.hostname);
   }
 
@@ -213,6 +216,7 @@ class Node {
       case Protocol::lmtp: return *lmtp_;
       case Protocol::submission: return *submission_;
       case Protocol::imap: return *imap_;
+      case Protocol::pop3: return *pop3_;
       default: return *unavailable_;
     }
   }
@@ -314,6 +318,7 @@ class Node {
   std::unique_ptr<SmtpServer> submission_;
   std::string scram_fake_salt_secret_;
   std::unique_ptr<ImapServer> imap_;
+  std::unique_ptr<Pop3Server> pop3_;
   std::unique_ptr<UnavailableHandler> unavailable_;
   std::vector<std::unique_ptr<runtime::Listener>> listeners_;
   std::unique_ptr<asio::steady_timer> gc_timer_;  // on io_context 0

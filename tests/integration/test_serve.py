@@ -73,6 +73,8 @@ class ServeTest(unittest.TestCase):
                 self.assertTrue(recv_line(s).startswith("220 mail.example.test ESMTP"))
             with socket.create_connection(("127.0.0.1", node.ports["imap"]), timeout=30) as s:
                 self.assertTrue(recv_line(s).startswith("* OK [CAPABILITY IMAP4rev1"))
+            with socket.create_connection(("127.0.0.1", node.ports["pop3"]), timeout=30) as s:
+                self.assertTrue(recv_line(s).startswith("+OK Postino POP3 ready"))
             # roles not built yet answer with their protocol's refusal
             with socket.create_connection(("127.0.0.1", node.ports["managesieve"]), timeout=30) as s:
                 self.assertTrue(recv_line(s).startswith("BYE "))
