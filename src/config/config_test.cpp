@@ -139,6 +139,8 @@ TEST_F(ConfigTest, SubmissionSection) {
   for (const auto& d : load.diagnostics) all += d.str() + "\n";
   EXPECT_NE(all.find("20-bad.toml:2: unknown setting 'submission.messages_per_minute'"), std::string::npos) << all;
   EXPECT_NE(all.find("submission.max_header_size"), std::string::npos) << all;
+}
+
 TEST_F(ConfigTest, OutboundSectionAndQueueTiming) {
   write("relay.secret", "s3cret\n");
   auto file = write("postino.toml", render_initial_config({.hostname = "mail.example.test"}));
@@ -219,6 +221,8 @@ TEST_F(ConfigTest, OutboundMistakesHaveFileAndLine) {
       << all;
   EXPECT_NE(all.find("postino.toml:10: 'outbound.transport_map.ok.example'"), std::string::npos) << all;
   EXPECT_NE(all.find("postino.toml:12: 'outbound.tls_policies.ok.example' must be one of"), std::string::npos) << all;
+}
+
 TEST_F(ConfigTest, Pop3SectionIsRead) {
   auto file = write("postino.toml",
                     "[server]\nhostname = \"mail.example.test\"\n"
