@@ -1,0 +1,166 @@
+// imapflow client run by test_imap_imapflow.py: a strict modern IMAP client
+// exercising TLS (the node's certificate as the only CA, name "localhost"),
+// LIST, STATUS, SELECT, FETCH (envelope, bodyStructure, source, part
+// download), STORE, APPEND, SEARCH, MOVE, and IDLE seeing a message APPENDed
+// by a second connection. Prints one JSON object on stdout; the Python test
+// checks it. Any exception ends the run with exit code 1 and the last wire
+// lines on stderr.
+//
+// Env: IMAPFLOW_DIR (prefix holding node_modules/imapflow), IMAP_PORT,
+// IMAP_USER, IMAP_PASS, IMAP_CA (PEM file).
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+
+const require = createRequire(path.join(process.env.IMAPFLOW_DIR, 'node_modules', 'index.js'));
+const { ImapFlow } = require('imapflow');
+
+const wire = [];
+let idleStarted = null;
+const logger = {
+  debug(entry) {
+    if (entry && entry.msg) {
+      wire.push(`${entry.cid} ${entry.src || '-'} ${String(entry.msg).slice(0, 300)}`);
+      if (wire.length > 400) wire.shift();
+      if (String(entry.msg).startsWith('Initiated IDLE') && idleStarted) idleStarted();
+    }
+  },
+  info(entry) { this.debug(entry); },
+  warn(entry) { this.debug(entry); },
+  error(entry) { this.debug(entry); },
+};
+
+function client(id) {
+  return new ImapFlow({
+    host: '127.0.0.1',
+    port: Number(process.env.IMAP_PORT),
+    secure: true,
+    tls: { ca: [fs.readFileSync(process.env.IMAP_CA)], servername: 'localhost', rejectUnauthorized: true },
+    auth: { user: process.env.IMAP_USER, pass: process.env.IMAP_PASS },
+    logger,
+    id,
+    disableAutoIdle: true,
+    connectionTimeout: 30000,
+  });
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function structure(node) {
+  if (!node) return null;
+  const out = { part: node.part || null, type: node.type, size: node.size ?? null, encoding: node.encoding || null };
+  if (node.parameters) out.parameters = node.parameters;
+  if (node.disposition) out.disposition = node.disposition;
+  if (node.dispositionParameters) out.dispositionParameters = node.dispositionParameters;
+  if (node.childNodes) out.childNodes = node.childNodes.map(structure);
+  return out;
+}
+
+function envelope(env) {
+  if (!env) return null;
+  const addrs = (list) => (list || []).map((a) => ({ name: a.name || '', address: a.address || '' }));
+  return {
+    date: env.date ? new Date(env.date).toISOString() : null,
+    subject: env.subject || null,
+    messageId: env.messageId || null,
+    from: addrs(env.from), to: addrs(env.to), sender: addrs(env.sender), replyTo: addrs(env.replyTo),
+  };
+}
+
+const NEW_MESSAGE = (subject) => Buffer.from(
+  `From: imapflow <flow@remote.example>\r\nTo: demo@example.test\r\nSubject: ${subject}\r\n` +
+  `Date: Thu, 26 Nov 2026 09:00:00 +0100\r\nMessage-ID: <${crypto.randomUUID()}@remote.example>\r\n` +
+  `MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbody of ${subject}\r\n`);
+
+async function main() {
+  const result = {};
+  const a = client({ name: 'postino-test-a' });
+  await a.connect();
+  result.capabilities = [...a.capabilities.keys()].sort();
+  result.enabled = [...a.enabled].sort();
+  result.secure = a.secureConnection;
+  result.list = (await a.list()).map((m) => ({ path: m.path, specialUse: m.specialUse || null,
+                                               flags: [...m.flags].sort(), delimiter: m.delimiter }));
+  const st = await a.status('INBOX', { messages: true, uidNext: true, unseen: true, uidValidity: true,
+                                      highestModseq: true });
+  result.status = { messages: st.messages, uidNext: st.uidNext, unseen: st.unseen,
+                    uidValidity: String(st.uidValidity), highestModseq: String(st.highestModseq) };
+
+  const lock = await a.getMailboxLock('INBOX');
+  try {
+    const mb = a.mailbox;
+    result.mailbox = { path: mb.path, exists: mb.exists, uidNext: mb.uidNext, uidValidity: String(mb.uidValidity),
+                       highestModseq: String(mb.highestModseq), flags: [...mb.flags].sort(),
+                       permanentFlags: [...(mb.permanentFlags || [])].sort() };
+    result.messages = [];
+    for await (const msg of a.fetch('1:*', { uid: true, flags: true, envelope: true, bodyStructure: true,
+                                            source: true, size: true, internalDate: true })) {
+      result.messages.push({
+        seq: msg.seq, uid: msg.uid, flags: [...msg.flags].sort(), size: msg.size,
+        internalDate: msg.internalDate ? new Date(msg.internalDate).toISOString() : null,
+        envelope: envelope(msg.envelope), bodyStructure: structure(msg.bodyStructure),
+        sourceLength: msg.source.length, sourceSha256: crypto.createHash('sha256').update(msg.source).digest('hex'),
+      });
+    }
+    // A decoded part (base64 attachment) and a text part (charset-decoded by imapflow).
+    const attachment = await a.download('1', '2');
+    const chunks = [];
+    for await (const c of attachment.content) chunks.push(c);
+    result.download = { meta: { contentType: attachment.meta.contentType, filename: attachment.meta.filename || null },
+                        hex: Buffer.concat(chunks).toString('hex') };
+
+    result.flagsAdd = await a.messageFlagsAdd('1', ['\\Flagged', '$Label1']);
+    result.flagsAfterAdd = [...(await a.fetchOne('1', { flags: true })).flags].sort();
+    result.flagsRemove = await a.messageFlagsRemove('1', ['$Label1']);
+    result.flagsAfterRemove = [...(await a.fetchOne('1', { flags: true })).flags].sort();
+
+    const appended = await a.append('INBOX', NEW_MESSAGE('appended by imapflow'), ['\\Seen', '$Flow']);
+    result.append = { destination: appended.destination, uid: appended.uid, uidValidity: String(appended.uidValidity) };
+    result.searchSubject = await a.search({ subject: 'appended by imapflow' }, { uid: true });
+    result.searchFlagged = await a.search({ flagged: true }, { uid: true });
+    result.searchUnseen = await a.search({ seen: false }, { uid: true });
+    result.searchKeyword = await a.search({ keyword: '$Flow' }, { uid: true });
+    result.searchBody = await a.search({ body: 'numbers are in' }, { uid: true });
+
+    await a.mailboxCreate('Flow Moved');
+    const moved = await a.messageMove(String(appended.uid), 'Flow Moved', { uid: true });
+    result.move = { destination: moved.destination, uidMap: moved.uidMap ? [...moved.uidMap.entries()] : null };
+    result.existsAfterMove = a.mailbox.exists;
+    const movedBox = await a.status('Flow Moved', { messages: true });
+    result.movedMessages = movedBox.messages;
+  } finally {
+    lock.release();
+  }
+
+  // IDLE: a second connection appends; the first, idling, is told.
+  const b = client({ name: 'postino-test-b' });
+  await b.connect();
+  const existsSeen = new Promise((resolve) => a.on('exists', (ev) => resolve(ev)));
+  const initiated = new Promise((resolve) => { idleStarted = resolve; });
+  const idling = a.idle();
+  await withTimeout(initiated, 30000, 'IDLE continuation');
+  result.idlingBeforeAppend = a.idling;
+  await b.append('INBOX', NEW_MESSAGE('seen through idle'));
+  const ev = await withTimeout(existsSeen, 30000, 'EXISTS during IDLE');
+  result.idleExists = { path: ev.path, count: ev.count, prevCount: ev.prevCount };
+  const last = await a.fetchOne('*', { envelope: true, uid: true });  // breaks the IDLE with DONE
+  await idling;
+  result.afterIdle = { uid: last.uid, subject: last.envelope.subject };
+  await b.logout();
+  await a.logout();
+  process.stdout.write(JSON.stringify(result, null, 1) + '\n');
+}
+
+main().catch((err) => {
+  process.stderr.write(`imapflow client failed: ${err && err.stack || err}\n` +
+                       `${err && err.response ? 'server said: ' + err.response + '\n' : ''}` +
+                       `--- last wire lines ---\n${wire.slice(-80).join('\n')}\n`);
+  process.exit(1);
+});
