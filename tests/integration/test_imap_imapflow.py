@@ -5,7 +5,8 @@ IMAPFLOW_DIR overrides the place); imapflow/client.mjs connects over IMAPS
 with the node's certificate as its only CA and prints what it saw as JSON:
 capabilities, LIST, STATUS, the selected mailbox, FETCH of envelope,
 bodyStructure and source, a decoded part download, STORE, APPEND, SEARCH,
-MOVE, and IDLE seeing an APPEND made by a second connection. This test
+MOVE, IDLE seeing an APPEND made by a second connection, and QRESYNC
+(CHANGEDSINCE, VANISHED) on a third. This test
 delivers the messages first and checks every answer.
 
 npm missing skips the test with a message; npm present but failing to
@@ -157,6 +158,12 @@ class ImapflowTest(unittest.TestCase):
         self.assertTrue(r["idlingBeforeAppend"])
         self.assertEqual(r["idleExists"], {"path": "INBOX", "count": 2, "prevCount": 1})
         self.assertEqual(r["afterIdle"], {"uid": 3, "subject": "seen through idle"})
+
+        self.assertIn("QRESYNC", r["qresyncEnabled"])
+        self.assertEqual(r["changedSince"], [{"uid": 1, "flags": ["\\Answered", "\\Flagged"], "modseqGrew": True}])
+        self.assertTrue(r["deleted"])
+        self.assertEqual(r["expunges"], [{"path": "INBOX", "uid": 3, "seq": None, "vanished": True}])
+        self.assertEqual(r["existsAfterDelete"], 1)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 // exercising TLS (the node's certificate as the only CA, name "localhost"),
 // LIST, STATUS, SELECT, FETCH (envelope, bodyStructure, source, part
 // download), STORE, APPEND, SEARCH, MOVE, and IDLE seeing a message APPENDed
-// by a second connection. Prints one JSON object on stdout; the Python test
+// by a second connection, then QRESYNC (CHANGEDSINCE, VANISHED) on a third.
+// Prints one JSON object on stdout; the Python test
 // checks it. Any exception ends the run with exit code 1 and the last wire
 // lines on stderr.
 //
@@ -31,8 +32,9 @@ const logger = {
   error(entry) { this.debug(entry); },
 };
 
-function client(id) {
+function client(id, extra = {}) {
   return new ImapFlow({
+    ...extra,
     host: '127.0.0.1',
     port: Number(process.env.IMAP_PORT),
     secure: true,
@@ -155,6 +157,31 @@ async function main() {
   result.afterIdle = { uid: last.uid, subject: last.envelope.subject };
   await b.logout();
   await a.logout();
+
+  // QRESYNC (RFC 7162): CHANGEDSINCE returns only what changed; an expunge
+  // is reported as VANISHED.
+  const c = client({ name: 'postino-test-c' }, { qresync: true });
+  await c.connect();
+  result.qresyncEnabled = [...c.enabled].sort();
+  const expunges = [];
+  c.on('expunge', (ev) => expunges.push(ev));
+  const lockC = await c.getMailboxLock('INBOX');
+  try {
+    const before = c.mailbox.highestModseq;
+    await c.messageFlagsAdd('1', ['\\Answered'], { uid: true });
+    result.changedSince = [];
+    for await (const m of c.fetch('1:*', { uid: true, flags: true }, { uid: true, changedSince: before })) {
+      result.changedSince.push({ uid: m.uid, flags: [...m.flags].sort(), modseqGrew: m.modseq > before });
+    }
+    result.deleted = await c.messageDelete(String(result.afterIdle.uid), { uid: true });
+    await c.noop();
+    result.expunges = expunges.map((ev) => ({ path: ev.path, uid: ev.uid ?? null, seq: ev.seq ?? null,
+                                              vanished: ev.vanished }));
+    result.existsAfterDelete = c.mailbox.exists;
+  } finally {
+    lockC.release();
+  }
+  await c.logout();
   process.stdout.write(JSON.stringify(result, null, 1) + '\n');
 }
 
