@@ -8,16 +8,19 @@ UIDs, in order, with the same flags and the same MODSEQ; HIGHESTMODSEQ at
 least every message's MODSEQ; the UIDs APPEND handed out distinct, strictly
 increasing per session and above every UID that existed before, never one
 that was expunged; UIDNEXT above all of them; each STORE's MODSEQ above the
-one that session saw before for that message (RFC 7162 3.1.3).
+one that session saw before for that message (RFC 7162 3.1.3). A fifth
+session stays in IDLE throughout and must follow every change in order
+(IdleWatcher). CONCURRENCY_SEED varies the mix.
 """
 import os
 import random
 import re
+import socket
 import threading
 import unittest
 
 from harness import Node
-from imap_helpers import login
+from imap_helpers import login, tls_context
 
 USER = "demo@example.test"
 PASSWORD = "pw-demo"
@@ -132,6 +135,89 @@ class Worker(threading.Thread):
             assert typ == "OK", (typ, data)
 
 
+class IdleWatcher(threading.Thread):
+    """A session in IDLE for the whole run (raw socket, IMAP4rev1, no
+    CONDSTORE) that keeps its own sequence-number -> UID map from the
+    untagged EXISTS, EXPUNGE and FETCH it is sent: an EXPUNGE or FETCH
+    outside the current range, an EXISTS that shrinks the mailbox or a
+    FETCH naming another UID than the map means the server reported changes
+    out of order. stop() sends DONE; the map must then match UID FETCH."""
+
+    def __init__(self, node):
+        super().__init__(name="imap-idle-watcher")
+        sock = socket.create_connection(("127.0.0.1", node.ports["imaps"]), timeout=120)
+        self.sock = tls_context().wrap_socket(sock)
+        self.f = self.sock.makefile("rb")
+        self.uids = []
+        self.errors = []
+        self.updates = 0
+        assert self.f.readline().startswith(b"* OK")
+        self.command(b"l LOGIN %s %s" % (USER.encode(), PASSWORD.encode()))
+        self.command(b"s SELECT " + MAILBOX.encode())
+        self.command(b"f UID FETCH 1:* (UID)")
+        assert None not in self.uids, self.uids
+        self.sock.sendall(b"i IDLE\r\n")
+        line = self.f.readline()
+        assert line.startswith(b"+"), line
+
+    def command(self, line):
+        tag = line.split(b" ", 1)[0]
+        self.sock.sendall(line + b"\r\n")
+        return self.read_until(tag)
+
+    def read_until(self, tag):
+        while True:
+            line = self.f.readline()
+            if not line:
+                raise AssertionError("connection closed")
+            if line.startswith(tag + b" "):
+                assert line.startswith(tag + b" OK"), line
+                return
+            self.untagged(line)
+
+    def untagged(self, line):
+        m = re.match(rb"\* (\d+) (EXISTS|EXPUNGE|FETCH)(.*)", line)
+        if not m:
+            return
+        n, kind = int(m.group(1)), m.group(2)
+        self.updates += 1
+        if kind == b"EXISTS":
+            if n < len(self.uids):
+                self.errors.append("EXISTS %d below %d messages" % (n, len(self.uids)))
+            self.uids += [None] * (n - len(self.uids))
+        elif kind == b"EXPUNGE":
+            if not 1 <= n <= len(self.uids):
+                self.errors.append("EXPUNGE %d of %d messages" % (n, len(self.uids)))
+            else:
+                del self.uids[n - 1]
+        else:
+            if not 1 <= n <= len(self.uids):
+                self.errors.append("FETCH %d of %d messages: %r" % (n, len(self.uids), line))
+                return
+            uid = re.search(rb"UID (\d+)", m.group(3))
+            if uid:
+                uid = int(uid.group(1))
+                if self.uids[n - 1] not in (None, uid):
+                    self.errors.append("FETCH %d says UID %d, the map %d" % (n, uid, self.uids[n - 1]))
+                self.uids[n - 1] = uid
+
+    def run(self):
+        try:
+            self.read_until(b"i")
+        except Exception as e:
+            self.errors.append("watcher: %r" % e)
+
+    def stop(self):
+        """Ends IDLE; returns the map after a final UID FETCH."""
+        self.sock.sendall(b"DONE\r\n")
+        self.join(timeout=120)
+        assert not self.is_alive(), "IDLE did not end"
+        self.command(b"g UID FETCH 1:* (UID)")
+        self.command(b"o LOGOUT")
+        self.sock.close()
+        return self.uids
+
+
 class ConcurrencyTest(unittest.TestCase):
     maxDiff = None
 
@@ -165,13 +251,16 @@ class ConcurrencyTest(unittest.TestCase):
             initial.append(int(re.search(rb"APPENDUID \d+ (\d+)", data[0]).group(1)))
         setup.logout()
 
+        watcher = IdleWatcher(self.node)
+        watcher.start()
         workers = [Worker(self.node, i, initial) for i in range(SESSIONS)]
         for w in workers:
             w.start()
         for w in workers:
             w.join(timeout=600)
             self.assertFalse(w.is_alive(), "worker %s hangs" % w.name)
-        errors = [e for w in workers for e in w.errors]
+        watched = watcher.stop()
+        errors = [e for w in workers for e in w.errors] + watcher.errors
         self.assertEqual(errors, [], "\n".join(errors) + "\n" + self.node.server_log()[-3000:])
 
         # UIDs handed out: distinct, growing per session, never an old one.
@@ -198,6 +287,8 @@ class ConcurrencyTest(unittest.TestCase):
         # the ones created minus the ones expunged.
         self.assertEqual([s for s, _, _, _ in reference], list(range(1, len(reference) + 1)))
         uids = [u for _, u, _, _ in reference]
+        self.assertEqual(watched, uids, "the IDLE session's view")
+        self.assertGreater(watcher.updates, 0)
         self.assertEqual(uids, sorted(uids))
         self.assertEqual(set(uids), (set(initial) | set(appended)) - expunged)
         doomed = set().union(*(w.doomed for w in workers))
