@@ -1,24 +1,28 @@
 """fetchmail over IMAPS against the IMAP server: mail delivered over SMTP is
 fetched with --keep (left on the server, marked \\Seen, not fetched again)
 and with --nokeep (deleted and expunged), handed to an MDA that writes each
-message to a file. fetchmail verifies the node's self-signed certificate
+message to a file, and in --idle mode (a message delivered while it waits
+in IDLE is fetched in the same session). fetchmail verifies the node's self-signed certificate
 (sslcertfile + sslcertck, the certificate's name "localhost" as
 sslcommonname). Private rc, HOME and FETCHMAILHOME in a temp dir.
 fetchmail's exit code: 0 mail delivered, 1 no mail, anything else an error.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 from harness import Node
 from imap_helpers import deliver, login, node_certificate, simple_message, subjects, uid_flags
-from smtp_helpers import wait_for_messages
+from smtp_helpers import mailbox_uids, wait_for_messages
 
 USER = "demo@example.test"
 PASSWORD = "pw-demo"
+IDLE_USER = "idle@example.test"
 
 MDA = """import os, sys, uuid
 data = sys.stdin.buffer.read()
@@ -37,6 +41,7 @@ class FetchmailTest(unittest.TestCase):
             raise AssertionError("fetchmail is a required test peer: scripts/install-deps")
         cls.node = Node()
         cls.node.add_user(USER, PASSWORD)
+        cls.node.add_user(IDLE_USER, PASSWORD)
         cls.node.start()
         cls.tmp = tempfile.mkdtemp(prefix="postino-fetchmail-")
         cls.out = os.path.join(cls.tmp, "delivered")
@@ -44,15 +49,21 @@ class FetchmailTest(unittest.TestCase):
         mda = os.path.join(cls.tmp, "mda.py")
         with open(mda, "w") as f:
             f.write(MDA)
-        cls.rc = os.path.join(cls.tmp, "fetchmailrc")
-        with open(cls.rc, "w") as f:
+        cls.mda = mda
+        cls.rc = cls.write_rc("fetchmailrc", USER, cls.out)
+
+    @classmethod
+    def write_rc(cls, name, user, out):
+        rc = os.path.join(cls.tmp, name)
+        with open(rc, "w") as f:
             f.write(f"""set no syslog
 poll 127.0.0.1 service {cls.node.ports["imaps"]} protocol IMAP auth password timeout 60
-  user "{USER}" with password "{PASSWORD}"
+  user "{user}" with password "{PASSWORD}"
   ssl sslcertfile "{node_certificate(cls.node)}" sslcertck sslcommonname "localhost"
-  mda "{sys.executable} {mda} {cls.out}"
+  mda "{sys.executable} {cls.mda} {out}"
 """)
-        os.chmod(cls.rc, 0o600)
+        os.chmod(rc, 0o600)
+        return rc
 
     @classmethod
     def tearDownClass(cls):
@@ -68,11 +79,12 @@ poll 127.0.0.1 service {cls.node.ports["imaps"]} protocol IMAP auth password tim
             out.returncode, out.stdout[-6000:], out.stderr[-6000:], self.node.server_log()[-4000:]))
         return out.stdout + out.stderr
 
-    def delivered(self):
+    def delivered(self, folder=None):
         out = []
-        for name in sorted(os.listdir(self.out)):
+        folder = folder or self.out
+        for name in sorted(os.listdir(folder)):
             if name.endswith(".eml"):
-                with open(os.path.join(self.out, name), "rb") as f:
+                with open(os.path.join(folder, name), "rb") as f:
                     out.append(f.read())
         return out
 
@@ -120,6 +132,55 @@ poll 127.0.0.1 service {cls.node.ports["imaps"]} protocol IMAP auth password tim
         imap.logout()
         for data in self.delivered():
             self.assertIn(b"Return-Path:", data)  # the stored message, whole
+
+
+class FetchmailIdleTest(FetchmailTest):
+    """fetchmail --idle: it fetches what is there, then waits in IDLE; a
+    message delivered over SMTP meanwhile is announced by EXISTS and fetched
+    in the same session. fetchmail runs until stopped (by its pid)."""
+
+    test_keep_then_nokeep = None  # only the IDLE test in this class
+
+    def wait_for(self, what, predicate, timeout=60.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.05)
+        self.fail("fetchmail: no %s within %ds:\n%s" % (what, timeout, self.read_log()[-4000:]))
+
+    def read_log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def test_idle_sees_new_mail(self):
+        out = os.path.join(self.tmp, "idle-delivered")
+        os.makedirs(out)
+        rc = self.write_rc("idle-rc", IDLE_USER, out)
+        deliver(self.node, IDLE_USER, simple_message("before idle", "waiting"))
+        wait_for_messages(self.node, IDLE_USER, 1)
+        self.log_path = os.path.join(self.tmp, "idle.log")
+        env = dict(os.environ, HOME=self.tmp, FETCHMAILHOME=os.path.join(self.tmp, "idle-home"))
+        os.makedirs(env["FETCHMAILHOME"])
+        with open(self.log_path, "w") as log:
+            proc = subprocess.Popen(["fetchmail", "-f", rc, "--nodetach", "-v", "--idle", "--nokeep"],
+                                    stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            idling = re.compile(r"IMAP> \S+ IDLE\n(?:.*\n)*?fetchmail: IMAP< \+")
+            self.wait_for("first fetch", lambda: len(self.delivered(out)) == 1)
+            self.wait_for("IDLE continuation", lambda: idling.search(self.read_log()))
+            deliver(self.node, IDLE_USER, simple_message("during idle", "pushed"))
+            self.wait_for("message fetched after EXISTS", lambda: len(self.delivered(out)) == 2)
+            self.wait_for("expunge of both (--nokeep)", lambda: mailbox_uids(self.node, IDLE_USER) == [])
+            self.assertIsNone(proc.poll(), "fetchmail ended: " + self.read_log()[-3000:])
+            self.assertRegex(self.read_log(), r"IMAP< \* 1 EXISTS")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+        self.assertTrue(any(b"Subject: during idle" in m for m in self.delivered(out)))
+        imap = login(self.node, IDLE_USER, PASSWORD)
+        self.assertEqual(subjects(imap, "INBOX"), {})  # --nokeep: both expunged
+        imap.logout()
 
 
 if __name__ == "__main__":
