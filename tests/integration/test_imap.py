@@ -137,6 +137,21 @@ class ImapTest(unittest.TestCase):
         self.assertIn(b"&ZeVnLIqe-", data[0])
         imap.logout()
 
+    def test_utf8_accept_sends_utf8_mailbox_names(self):
+        # Regression found with imapflow: after ENABLE UTF8=ACCEPT (or
+        # IMAP4rev2) LIST still sent modified UTF-7 (RFC 6855 3).
+        imap = self.login()
+        self.assertEqual(imap.create("Caf&AOk-")[0], "OK")
+        typ, data = imap.list('""', "Caf*")
+        self.assertIn(b'"/" Caf&AOk-', data[0])
+        typ, data = imap.enable("UTF8=ACCEPT")
+        self.assertEqual(typ, "OK")
+        typ, data = imap.list('""', "Caf*")
+        self.assertIn('"/" "Café"'.encode(), data[0])
+        typ, data = imap.status("Café", "(MESSAGES)")
+        self.assertIn('"Café" (MESSAGES 0)'.encode(), data[0])
+        imap.logout()
+
     # -- messages --------------------------------------------------------------
     def test_fetch_of_delivered_message(self):
         imap = self.login()

@@ -20,7 +20,7 @@ import subprocess
 import unittest
 
 from harness import Node
-from imap_helpers import deliver, node_certificate
+from imap_helpers import deliver, login, node_certificate
 from smtp_helpers import fetch_bytes, wait_for_messages
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -149,6 +149,15 @@ class ImapflowTest(unittest.TestCase):
         self.assertEqual(r["searchUnseen"], [1])
         self.assertEqual(r["searchKeyword"], [2])
         self.assertEqual(r["searchBody"], [1])
+
+        self.assertEqual(r["utf8Mailbox"], {"created": "Café/Ünï 日本", "messages": 1,
+                                            "listed": ["Café", "Café/Ünï 日本"]})
+        # The same mailbox for an IMAP4rev1 client: modified UTF-7 (RFC 3501 5.1.3).
+        imap = login(self.node, USER, PASSWORD)
+        typ, data = imap.list('""', "Caf*")
+        self.assertEqual(typ, "OK")
+        self.assertIn(b'"Caf&AOk-/&ANw-n&AO8- &ZeVnLA-"', b"\n".join(data))
+        imap.logout()
 
         self.assertEqual(r["move"]["destination"], "Flow Moved")
         self.assertEqual(r["move"]["uidMap"], [[2, 1]])

@@ -131,6 +131,13 @@ async function main() {
     result.searchKeyword = await a.search({ keyword: '$Flow' }, { uid: true });
     result.searchBody = await a.search({ body: 'numbers are in' }, { uid: true });
 
+    // A UTF-8 mailbox name (IMAP4rev2 / UTF8=ACCEPT are enabled by imapflow).
+    const created = await a.mailboxCreate('Café/Ünï 日本');
+    await a.append('Café/Ünï 日本', NEW_MESSAGE('in a utf-8 mailbox'));
+    const utf8Status = await a.status('Café/Ünï 日本', { messages: true });
+    result.utf8Mailbox = { created: created.path, messages: utf8Status.messages,
+                           listed: (await a.list()).map((m) => m.path).filter((p) => p.startsWith('Caf')).sort() };
+
     await a.mailboxCreate('Flow Moved');
     const moved = await a.messageMove(String(appended.uid), 'Flow Moved', { uid: true });
     result.move = { destination: moved.destination, uidMap: moved.uidMap ? [...moved.uidMap.entries()] : null };
