@@ -4,7 +4,9 @@ imapflow/install.sh installs the pinned imapflow into imapflow/deps (once;
 IMAPFLOW_DIR overrides the place); imapflow/client.mjs connects over IMAPS
 with the node's certificate as its only CA and prints what it saw as JSON:
 capabilities, LIST, STATUS, the selected mailbox, FETCH of envelope,
-bodyStructure and source, a decoded part download, STORE, APPEND, SEARCH,
+bodyStructure and source, header fields and raw body parts, a decoded part
+download, a 2 MB message (BODY[] streamed, a 1.5 MB attachment decoded),
+STORE, APPEND, SEARCH,
 MOVE, IDLE seeing an APPEND made by a second connection, and QRESYNC
 (CHANGEDSINCE, VANISHED) on a third. This test
 delivers the messages first and checks every answer.
@@ -135,6 +137,14 @@ class ImapflowTest(unittest.TestCase):
         self.assertEqual(attachment["size"], 12)  # "AAECAwQFBgc=": the CRLF belongs to the boundary
         self.assertEqual(r["download"]["hex"], "0001020304050607")
         self.assertEqual(r["download"]["meta"]["contentType"], "application/octet-stream")
+
+        self.assertEqual(r["headerFields"], "Subject: =?UTF-8?Q?caf=C3=A9?= report\r\n"
+                                            "Message-ID: <flow1@remote.example>\r\n\r\n")
+        self.assertEqual(r["bodyParts"]["1"], "The caf=C3=A9 numbers are in.")
+        self.assertEqual(r["bodyParts"]["2.mime"], "Content-Type: application/octet-stream; name=\"data.bin\"\r\n"
+                         "Content-Transfer-Encoding: base64\r\n"
+                         "Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n")
+        self.assertEqual(r["big"], {"sizeMatches": True, "sourceMatches": True, "attachmentMatches": True})
 
         self.assertTrue(r["flagsAdd"])
         self.assertEqual(r["flagsAfterAdd"], ["$Label1", "\\Flagged"])

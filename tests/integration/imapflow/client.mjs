@@ -118,6 +118,34 @@ async function main() {
     result.download = { meta: { contentType: attachment.meta.contentType, filename: attachment.meta.filename || null },
                         hex: Buffer.concat(chunks).toString('hex') };
 
+    // Header fields and a raw body part.
+    const parts = await a.fetchOne('1', { headers: ['subject', 'message-id'], bodyParts: ['1', '2.mime'] });
+    result.headerFields = parts.headers.toString('latin1');
+    result.bodyParts = Object.fromEntries([...parts.bodyParts.entries()].map(([k, v]) => [k, v.toString('latin1')]));
+
+    // A large message: BODY[] above the server's streaming threshold (1 MiB)
+    // and a decoded 1.5 MB attachment.
+    const blob = crypto.createHash('sha256').update('seed').digest();
+    const big = Buffer.alloc(1536 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = blob[i % 32] ^ (i >> 8);
+    const b64 = big.toString('base64').replace(/(.{76})/g, '$1\r\n');
+    const bigMessage = Buffer.from('From: flow@remote.example\r\nSubject: big one\r\nMIME-Version: 1.0\r\n' +
+      'Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n' +
+      '--zz\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n' +
+      b64 + '\r\n--zz--\r\n');
+    await a.mailboxCreate('Big');
+    const bigAppend = await a.append('Big', bigMessage);
+    await a.mailboxOpen('Big');  // within the INBOX lock, which this run holds
+    {
+      const whole = await a.fetchOne(String(bigAppend.uid), { source: true, size: true }, { uid: true });
+      const dl = await a.download(String(bigAppend.uid), '2', { uid: true });
+      const got = [];
+      for await (const c of dl.content) got.push(c);
+      result.big = { sizeMatches: whole.size === bigMessage.length, sourceMatches: whole.source.equals(bigMessage),
+                     attachmentMatches: Buffer.concat(got).equals(big) };
+    }
+    await a.mailboxOpen('INBOX');
+
     result.flagsAdd = await a.messageFlagsAdd('1', ['\\Flagged', '$Label1']);
     result.flagsAfterAdd = [...(await a.fetchOne('1', { flags: true })).flags].sort();
     result.flagsRemove = await a.messageFlagsRemove('1', ['$Label1']);
@@ -191,6 +219,12 @@ async function main() {
   await c.logout();
   process.stdout.write(JSON.stringify(result, null, 1) + '\n');
 }
+
+// A hang ends the run with the wire log, before the caller times out.
+setTimeout(() => {
+  process.stderr.write(`imapflow client: still running after 120 s\n--- last wire lines ---\n${wire.slice(-80).join('\n')}\n`);
+  process.exit(2);
+}, 120000).unref();
 
 main().catch((err) => {
   process.stderr.write(`imapflow client failed: ${err && err.stack || err}\n` +
