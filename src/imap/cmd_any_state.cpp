@@ -70,6 +70,10 @@ awaitable<void> cmd_enable(ImapSession& session, const Command& command) {
       turn_on(enabled.qresync, "QRESYNC");
     }
   }
+  // RFC 6855 3 and RFC 9051 5.1: once UTF8=ACCEPT or IMAP4rev2 is on,
+  // mailbox names (LIST, STATUS, ...) and strings are sent as UTF-8, not
+  // modified UTF-7; the writer keeps this for the rest of the session.
+  session.out().set_utf8(session.utf8());
   session.out().untagged().raw("ENABLED").raw(turned_on).end();
   session.ok(command, "ENABLE completed");
   co_return;

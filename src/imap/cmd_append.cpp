@@ -1,7 +1,8 @@
 // APPEND (RFC 9051 6.3.12) with MULTIAPPEND (RFC 3502: all or nothing),
 // UIDPLUS's APPENDUID (RFC 4315), BINARY literals (RFC 3516), APPENDLIMIT
 // (RFC 7889, enforced while reading the literal) and quota ([OVERQUOTA],
-// RFC 9208). The mailbox must exist: [TRYCREATE] otherwise.
+// RFC 9208). The mailbox must exist: [TRYCREATE] otherwise. Bare LF line
+// ends of a plain literal are stored as CRLF (crlf_line_ends).
 #include <chrono>
 
 #include "imap/commands.hpp"
@@ -18,12 +19,36 @@ struct Appended {
   std::vector<std::uint32_t> uids;
 };
 
+// RFC 5322 2.1 and RFC 9051 2.3.1.1: message lines end in CRLF. Some
+// clients APPEND messages with bare LF line ends; those are written as CRLF
+// before storing, so BODY[...], RFC822.SIZE, BODYSTRUCTURE sizes and partial
+// offsets all describe what IMAP clients get (Dovecot sends such messages
+// with CRLF too). Empty when there is nothing to change.
+std::string crlf_line_ends(std::string_view data) {
+  std::size_t bare = 0;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) ++bare;
+  }
+  if (bare == 0) return {};
+  std::string out;
+  out.reserve(data.size() + bare);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) out.push_back('\r');
+    out.push_back(data[i]);
+  }
+  return out;
+}
+
 // Stores every message or none: a later failure expunges the earlier ones.
 Result<Appended> append_all(MailboxStore& store, BlobStore& blobs, AccountId account, std::uint64_t quota_bytes,
                             const std::string& mailbox, const std::vector<AppendMessage>& messages) {
   std::vector<Delivery> deliveries;
   for (const AppendMessage& m : messages) {
-    auto blob = blobs.put(m.data);
+    // A binary literal (RFC 3516) is stored exactly as sent: its LF bytes
+    // may be content.
+    std::string rewritten = m.binary ? std::string() : crlf_line_ends(m.data);
+    std::string_view data = rewritten.empty() ? m.data : std::string_view(rewritten);
+    auto blob = blobs.put(data);
     if (!blob) return blob.take_error();
     Delivery d;
     d.account = account;
@@ -32,7 +57,7 @@ Result<Appended> append_all(MailboxStore& store, BlobStore& blobs, AccountId acc
     d.internal_date = m.internal_date ? m.internal_date->instant.time_since_epoch().count() : unix_now_seconds();
     d.quota_bytes = quota_bytes;
     d.flags = m.flags;
-    d.mime_structure = serialized_structure(m.data);
+    d.mime_structure = serialized_structure(data);
     d.create_mailbox = false;
     deliveries.push_back(std::move(d));
   }

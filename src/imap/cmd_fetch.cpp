@@ -175,6 +175,7 @@ awaitable<void> cmd_fetch(ImapSession& session, const Command& command) {
             session.log().warn("imap_fetch_stream_failed", {{"error", chunk ? "short read" : chunk.error().message}});
             throw boost::system::system_error(boost::asio::error::broken_pipe);
           }
+          replace_nul_for_literal(*chunk);
           co_await session.write_raw(*chunk);
         }
       }

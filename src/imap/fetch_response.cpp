@@ -84,6 +84,7 @@ class Renderer {
     if (!content) return content.take_error();
     auto bytes = (*content)->read(offset, length);
     if (!bytes) return bytes.take_error();
+    replace_nul_for_literal(*bytes);
     text() += *bytes;
     return {};
   }
@@ -119,6 +120,7 @@ Status body_section(Source& source, Renderer& r, const FetchAttribute& a) {
   if (!header) return header.take_error();
   std::vector<std::string> names = a.section.fields;
   std::string filtered = mime::filter_header_fields(*header, names, a.section.text == BodySection::Text::header_fields_not);
+  replace_nul_for_literal(filtered);
   std::uint64_t offset = 0, length = 0;
   apply_partial(a.partial, filtered.size(), offset, length);
   r.literal(std::string_view(filtered).substr(offset, length), false);
@@ -208,7 +210,7 @@ Status render_one(Source& source, Renderer& r, const MessageRecord& record, cons
       if (!decoded) return decoded.take_error();
       out += fetch_response_name(a) + " ";
       if (!*decoded) {
-        out += a.item == FetchItem::binary ? "NIL" : "0";
+        out += a.item == FetchItem::binary ? "\"\"" : "0";  // empty, as BODY[] of a missing part
         return {};
       }
       const std::string& bytes = **decoded;
@@ -228,6 +230,12 @@ Status render_one(Source& source, Renderer& r, const MessageRecord& record, cons
 }
 
 }  // namespace
+
+void replace_nul_for_literal(std::string& bytes) {
+  for (char& c : bytes) {
+    if (c == '\0') c = static_cast<char>(0x80);
+  }
+}
 
 bool needs_structure(const std::vector<FetchAttribute>& attributes) {
   for (const auto& a : attributes) {

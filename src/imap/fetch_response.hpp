@@ -44,6 +44,12 @@ enum class FetchFailure { unknown_cte };
 Result<std::vector<FetchPiece>> render_fetch(BlobStore& blobs, const MessageRecord& record, const FetchFacts& facts,
                                              const std::vector<FetchAttribute>& attributes);
 
+// RFC 9051 4.3: a literal (not a literal8) never carries NUL. Message bytes
+// sent in BODY[...] have each NUL replaced by 0x80, as Dovecot does; BINARY
+// sends exact bytes in a literal8. NUL reaches the store only through a
+// BINARY APPEND (SMTP and plain literals refuse it).
+void replace_nul_for_literal(std::string& bytes);
+
 // Whether any attribute needs the MIME structure or the message bytes.
 bool needs_structure(const std::vector<FetchAttribute>& attributes);
 bool needs_record(const std::vector<FetchAttribute>& attributes);

@@ -296,8 +296,32 @@ bool CommandReader::decode_mailbox(std::string& text) {
   return true;
 }
 
+// An unquoted mailbox name with UTF-8 bytes: RFC 9051's grammar wants such
+// names quoted, but clients with UTF8=ACCEPT on (Python's imaplib) send
+// them as atoms, and Dovecot accepts them; so do we, only in UTF-8 mode.
+// The bytes are checked as UTF-8 by decode_mailbox.
+std::string_view CommandReader::utf8_atom(bool list) {
+  std::string_view l = line();
+  std::size_t n = 0;
+  while (n < l.size()) {
+    auto c = static_cast<unsigned char>(l[n]);
+    if (!(c >= 0x80 || (list ? is_list_char(c) : is_astring_char(c)))) break;
+    ++n;
+  }
+  offset_ += n;
+  return l.substr(0, n);
+}
+
 bool CommandReader::read_mailbox(std::string& out, bool normalize) {
-  if (!read_astring(out, "mailbox name")) return false;
+  if (failed_) return false;
+  if (context_.utf8_mailboxes && peek() != '"' && !at_literal()) {
+    std::string_view a = utf8_atom(false);
+    if (a.empty()) return fail("expected mailbox name");
+    if (a.size() > limits_.max_string_bytes) return fail_limit(ExceededLimit::string_bytes, "mailbox name too long");
+    out.assign(a);
+  } else if (!read_astring(out, "mailbox name")) {
+    return false;
+  }
   if (!decode_mailbox(out)) return false;
   if (normalize) out = normalize_inbox(out);
   return true;
@@ -307,6 +331,11 @@ bool CommandReader::read_list_mailbox(std::string& out) {
   if (failed_) return false;
   if (peek() == '"' || at_literal()) {
     if (!read_string(out, "mailbox pattern")) return false;
+  } else if (context_.utf8_mailboxes) {
+    std::string_view a = utf8_atom(true);
+    if (a.empty()) return fail("expected a mailbox pattern");
+    if (a.size() > limits_.max_string_bytes) return fail_limit(ExceededLimit::string_bytes, "mailbox pattern too long");
+    out.assign(a);
   } else {
     std::string_view l = line();
     std::size_t n = 0;

@@ -87,6 +87,7 @@ class CommandReader {
   bool read_quoted(std::string& out, std::string_view what);
   bool read_literal(std::string& out, std::string_view what);
   bool decode_mailbox(std::string& text);
+  std::string_view utf8_atom(bool list);  // ASTRING-CHAR (list: list-char) or 8-bit octets
   bool count_bytes(std::size_t n);
 
   const CommandText& text_;

@@ -271,6 +271,17 @@ TEST(ImapCommand, MailboxNamesAreDecoded) {
   c = parse_ok({"a SELECT A&B"}, utf8);
   EXPECT_EQ(c.args_as<SelectArgs>().mailbox, "A&B");
   EXPECT_FALSE(parse_error({"a SELECT \"\xff\""}, utf8).bad);
+  // Unquoted UTF-8 names (Python's imaplib after ENABLE UTF8=ACCEPT): taken
+  // in UTF-8 mode only.
+  c = parse_ok({"a STATUS Caf\xc3\xa9 (MESSAGES)"}, utf8);
+  EXPECT_EQ(c.args_as<StatusArgs>().mailbox, "Caf\xc3\xa9");
+  c = parse_ok({"a LIST \"\" Caf\xc3\xa9*"}, utf8);
+  EXPECT_EQ(c.args_as<ListArgs>().patterns[0], "Caf\xc3\xa9*");
+  c = parse_ok({"a SELECT inbox"}, utf8);
+  EXPECT_EQ(c.args_as<SelectArgs>().mailbox, "INBOX");
+  EXPECT_TRUE(parse_error({"a STATUS Caf\xc3\xa9 (MESSAGES)"}).bad);
+  EXPECT_FALSE(parse_error({"a SELECT Caf\xff"}, utf8).bad);  // NO [CANNOT]: not UTF-8
+  EXPECT_TRUE(parse_error({"a SELECT (x)"}, utf8).bad);
 }
 
 TEST(ImapCommand, ListBasic) {

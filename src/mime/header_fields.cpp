@@ -41,6 +41,15 @@ void append_crlf(std::string& out, std::string_view bytes) {
   }
 }
 
+// Whether a header block ends with the empty line that separates it from
+// the body (CRLF or bare LF line ends).
+bool ends_with_blank_line(std::string_view block) {
+  if (block.empty() || block.back() != '\n') return false;
+  block.remove_suffix(1);
+  if (!block.empty() && block.back() == '\r') block.remove_suffix(1);
+  return block.empty() || block.back() == '\n';
+}
+
 }  // namespace
 
 std::vector<HeaderField> split_header_fields(std::string_view block) {
@@ -100,7 +109,7 @@ std::string filter_header_fields(std::string_view block, std::span<const std::st
     append_crlf(out, field.raw);
     if (field.raw.empty() || field.raw.back() != '\n') out += "\r\n";
   }
-  out += "\r\n";
+  if (ends_with_blank_line(block)) out += "\r\n";
   return out;
 }
 

@@ -28,8 +28,10 @@ std::vector<HeaderField> split_header_fields(std::string_view header_block);
 std::string unfold(std::string_view value);
 
 // The fields whose names are (exclude: are not) in names, compared without
-// case, in message order, byte-exact, followed by one blank line ("\r\n").
-// The blank line is always present, as Dovecot and RFC 9051 6.4.5 do.
+// case, in message order, byte-exact, followed by one blank line ("\r\n")
+// when the block has one: RFC 9051 6.4.5 includes it "in all header
+// fetches, except in the case of a message which has no body and no blank
+// line" (Dovecot agrees).
 std::string filter_header_fields(std::string_view header_block, std::span<const std::string> names,
                                  bool exclude);
 

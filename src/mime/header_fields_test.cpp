@@ -41,7 +41,18 @@ TEST(HeaderFields, FilterKeepsFoldsAndOrder) {
 TEST(HeaderFields, FilterWritesCrlf) {
   std::vector<std::string> names = {"a"};
   EXPECT_EQ(filter_header_fields("A: 1\n 2\nB: 3\n\n", names, false), "A: 1\r\n 2\r\n\r\n");
-  EXPECT_EQ(filter_header_fields("A: last", names, false), "A: last\r\n\r\n");
+  EXPECT_EQ(filter_header_fields("A: last", names, false), "A: last\r\n");
+}
+
+// RFC 9051 6.4.5: no blank line in the result when the message has none.
+TEST(HeaderFields, FilterBlankLineOnlyWhenPresent) {
+  std::vector<std::string> names = {"a"};
+  EXPECT_EQ(filter_header_fields("A: 1\r\nB: 2\r\n", names, false), "A: 1\r\n");
+  EXPECT_EQ(filter_header_fields("A: 1\r\nB: 2\r\n", names, true), "B: 2\r\n");
+  EXPECT_EQ(filter_header_fields("", names, true), "");
+  EXPECT_EQ(filter_header_fields("\r\n", names, true), "\r\n");
+  EXPECT_EQ(filter_header_fields("\n", names, false), "\r\n");
+  EXPECT_EQ(filter_header_fields("A: 1\n\n", names, true), "\r\n");
 }
 
 TEST(HeaderFields, FindValue) {

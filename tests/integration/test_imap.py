@@ -137,6 +137,21 @@ class ImapTest(unittest.TestCase):
         self.assertIn(b"&ZeVnLIqe-", data[0])
         imap.logout()
 
+    def test_utf8_accept_sends_utf8_mailbox_names(self):
+        # Regression found with imapflow: after ENABLE UTF8=ACCEPT (or
+        # IMAP4rev2) LIST still sent modified UTF-7 (RFC 6855 3).
+        imap = self.login()
+        self.assertEqual(imap.create("Caf&AOk-")[0], "OK")
+        typ, data = imap.list('""', "Caf*")
+        self.assertIn(b'"/" Caf&AOk-', data[0])
+        typ, data = imap.enable("UTF8=ACCEPT")
+        self.assertEqual(typ, "OK")
+        typ, data = imap.list('""', "Caf*")
+        self.assertIn('"/" "Café"'.encode(), data[0])
+        typ, data = imap.status("Café", "(MESSAGES)")
+        self.assertIn('"Café" (MESSAGES 0)'.encode(), data[0])
+        imap.logout()
+
     # -- messages --------------------------------------------------------------
     def test_fetch_of_delivered_message(self):
         imap = self.login()
@@ -234,6 +249,58 @@ class ImapTest(unittest.TestCase):
         self.assertEqual(typ, "NO")
         self.assertIn(b"OVERQUOTA", data[0])
         imap.logout()
+
+    def raw_command(self, tls, f, tag, line, literal=None, binary=False):
+        """Sends one command (with a synchronising literal) and returns every
+        line up to its tagged reply, literals included."""
+        if literal is None:
+            tls.sendall(tag + b" " + line + b"\r\n")
+        else:
+            tls.sendall(tag + b" " + line + (b" ~{%d}\r\n" if binary else b" {%d}\r\n") % len(literal))
+            self.assertTrue(f.readline().startswith(b"+"))
+            tls.sendall(literal + b"\r\n")
+        out = b""
+        while True:
+            line = f.readline()
+            self.assertTrue(line, out)
+            out += line
+            m = re.search(rb"\{(\d+)\}\r\n$", line)
+            if m:
+                out += f.read(int(m.group(1)))
+            elif line.startswith(tag + b" "):
+                return out
+
+    def test_line_ends_nul_and_header_subsets(self):
+        # Regressions found by test_imap_vs_dovecot.
+        tls, f = self.raw_session()
+        self.raw_command(tls, f, b"c1", b"CREATE Raw")
+        # A bare-LF message APPENDed in a plain literal is stored with CRLF:
+        # BODY[] and RFC822.SIZE agree and no bare LF reaches the client.
+        bare = b"From: a@b.c\nSubject: bare\n\nline1\nline2\n"
+        out = self.raw_command(tls, f, b"c2", b"APPEND Raw", bare)
+        self.assertIn(b"c2 OK", out)
+        # A BINARY APPEND may carry NUL; BODY[] sends it as 0x80 (RFC 9051
+        # 4.3: no NUL in a literal), BINARY[] exactly, in a literal8.
+        nul = b"From: a@b.c\r\nSubject: nul\r\n\r\nbody\x00nul\r\n"
+        out = self.raw_command(tls, f, b"c3", b"APPEND Raw", nul, binary=True)
+        self.assertIn(b"c3 OK", out)
+        # A message without a blank line: no blank line in header subsets.
+        out = self.raw_command(tls, f, b"c4", b"APPEND Raw", b"From: a@b.c\r\nSubject: only headers\r\n")
+        self.assertIn(b"c4 OK", out)
+        self.raw_command(tls, f, b"c5", b"SELECT Raw")
+        out = self.raw_command(tls, f, b"c6", b"FETCH 1 (RFC822.SIZE BODY.PEEK[])")
+        want = bare.replace(b"\n", b"\r\n")
+        self.assertIn(b"RFC822.SIZE %d BODY[] {%d}\r\n" % (len(want), len(want)) + want + b")", out)
+        out = self.raw_command(tls, f, b"c7", b"FETCH 2 (BODY.PEEK[TEXT] BINARY.PEEK[1])")
+        self.assertIn(b"BODY[TEXT] {10}\r\nbody\x80nul\r\n", out)
+        self.assertIn(b"BINARY[1] ~{10}\r\nbody\x00nul\r\n", out)
+        out = self.raw_command(tls, f, b"c8", b"FETCH 3 (BODY.PEEK[HEADER.FIELDS (SUBJECT)] "
+                                             b"BODY.PEEK[HEADER.FIELDS.NOT (SUBJECT)] BINARY.PEEK[4])")
+        self.assertIn(b"BODY[HEADER.FIELDS (SUBJECT)] {23}\r\nSubject: only headers\r\n ", out)
+        self.assertIn(b"BODY[HEADER.FIELDS.NOT (SUBJECT)] {13}\r\nFrom: a@b.c\r\n ", out)
+        self.assertIn(b'BINARY[4] ""', out)  # a part that does not exist is empty, as in BODY[4]
+        self.assertIn(b"c8 OK", out)
+        tls.close()
 
     # -- several sessions ------------------------------------------------------
     def test_idle_sees_other_sessions_changes(self):
