@@ -269,8 +269,12 @@ Result<MailboxCounters> insert_mailbox(Connection& db, AccountId account, const 
   std::int64_t uid_validity = next->column_int64(0);
   if (uid_validity > kUidMax) return make_error(Errc::unsupported, "no UIDVALIDITY value left for a new mailbox");
 
+  // highest_modseq starts at 1: RFC 7162 3.1.2 has HIGHESTMODSEQ >= 1 even
+  // for a mailbox never changed, and the first change must then get 2 so a
+  // client that cached 1 still sees it.
   auto insert = db.prepare(
-      "INSERT INTO mailboxes (account_id, name, uid_validity, special_use, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+      "INSERT INTO mailboxes (account_id, name, uid_validity, special_use, created_at, highest_modseq) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, 1)");
   if (!insert) return insert.take_error();
   insert->bind_int64(1, sql(account))
       .bind_text(2, name)
@@ -278,7 +282,7 @@ Result<MailboxCounters> insert_mailbox(Connection& db, AccountId account, const 
       .bind_text(4, special_use)
       .bind_int64(5, unix_now_seconds());
   if (auto s = insert->run(); !s) return s.take_error();
-  return MailboxCounters{MailboxId{db.last_insert_rowid()}, account, static_cast<std::uint32_t>(uid_validity), 1, 0};
+  return MailboxCounters{MailboxId{db.last_insert_rowid()}, account, static_cast<std::uint32_t>(uid_validity), 1, 1};
 }
 
 }  // namespace

@@ -127,7 +127,7 @@ TEST_F(MailboxStoreTest, FirstDeliveryCreatesInboxOnce) {
   EXPECT_EQ(inbox.name, "INBOX");
   EXPECT_GT(inbox.uid_validity, 1600000000u);
   EXPECT_EQ(inbox.uid_next, 3u);
-  EXPECT_EQ(inbox.highest_modseq, 2u);
+  EXPECT_EQ(inbox.highest_modseq, 3u);
   EXPECT_EQ(inbox.messages, 2u);
   EXPECT_EQ(inbox.special_use, "");
 
@@ -143,7 +143,7 @@ TEST_F(MailboxStoreTest, FirstDeliveryCreatesInboxOnce) {
   EXPECT_EQ(message->header_prefix, first.header_prefix);
   EXPECT_EQ(message->size_bytes, first.header_prefix.size() + 1000);
   EXPECT_EQ(message->internal_date, 1700000000);
-  EXPECT_EQ(message->modseq, 1u);
+  EXPECT_EQ(message->modseq, 2u);
   EXPECT_TRUE(message->flags.empty());
   EXPECT_EQ(code_of(store().find_message(inbox.id, Uid{3})), Errc::not_found);
 
@@ -647,7 +647,7 @@ TEST_F(MailboxStoreTest, StatusCountsAndRecentIsClaimedOnce) {
   EXPECT_EQ(status->size_bytes, 3 * (kPrefix + 100));
   EXPECT_EQ(status->uid_next, 4u);
   EXPECT_EQ(status->uid_validity, first.uid_validity);
-  EXPECT_EQ(status->highest_modseq, 3u);
+  EXPECT_EQ(status->highest_modseq, 4u);
   EXPECT_EQ(status->first_recent_uid, 1u);
 
   auto claim = store().claim_recent(first.mailbox);
@@ -711,7 +711,7 @@ TEST_F(MailboxStoreTest, StoreFlagsAddsRemovesAndReplacesWithOneModseqPerCall) {
   EXPECT_EQ(flags_of(inbox, Uid{2}), added->changed[1].flags);
   EXPECT_EQ(highest(inbox), start + 1);
   EXPECT_EQ(store().find_message(inbox, Uid{1})->modseq, start + 1);
-  EXPECT_EQ(store().find_message(inbox, Uid{3})->modseq, 3u);
+  EXPECT_EQ(store().find_message(inbox, Uid{3})->modseq, 4u);
 
   // Nothing changes: no new modseq. \Recent is ignored.
   auto same = store().store_flags(inbox, uids({1, 2}), FlagOperation::add, {"\\SEEN", "\\Recent"}, {});
@@ -761,7 +761,7 @@ TEST_F(MailboxStoreTest, UnchangedSinceLeavesLaterChangesAlone) {
   put(bob, kInboxName, 2);
   put(bob, kInboxName, 3);
   ASSERT_TRUE(store().store_flags(inbox, uids({2}), FlagOperation::add, {"\\Answered"}, {}).ok());
-  const std::uint64_t seen_at = 3;  // what a client knew before that change
+  const std::uint64_t seen_at = 4;  // what a client knew before that change (new mailboxes start at 1)
 
   auto conditional = store().store_flags(inbox, uids({1, 2, 3}), FlagOperation::add, {"\\Seen"}, seen_at);
   ASSERT_TRUE(conditional.ok());
@@ -958,7 +958,7 @@ TEST_F(MailboxStoreTest, CopyOverQuotaCopiesNothing) {
   EXPECT_EQ(code_of(refused), Errc::over_quota);
   EXPECT_TRUE(store().list_messages(archive)->empty());
   EXPECT_EQ(store().find_mailbox(bob, "Archive")->uid_next, 1u);
-  EXPECT_EQ(store().find_mailbox(bob, "Archive")->highest_modseq, 0u);
+  EXPECT_EQ(store().find_mailbox(bob, "Archive")->highest_modseq, 1u);  // unchanged since creation
   EXPECT_EQ(store().usage(bob)->messages, 2u);
   EXPECT_EQ(refs(1), 1u);
   EXPECT_TRUE(store().copy_messages(inbox, uids({1, 2}), archive, 4 * one, false).ok());
