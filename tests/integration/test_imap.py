@@ -213,6 +213,26 @@ class ImapTest(unittest.TestCase):
         self.assertGreater(uid, first_uid + 1)
         imap.logout()
 
+    def test_sort_and_thread(self):
+        imap = self.login()
+        imap.create("Threads")
+        for subject, date, extra in [("b topic", "Mon, 2 Nov 2026 10:00:00 +0000", "Message-ID: <1@x>\r\n"),
+                                     ("a topic", "Sun, 1 Nov 2026 10:00:00 +0000", "Message-ID: <2@x>\r\n"),
+                                     ("Re: b topic", "Tue, 3 Nov 2026 10:00:00 +0000",
+                                      "Message-ID: <3@x>\r\nReferences: <1@x>\r\n")]:
+            imap.append("Threads", None, None,
+                        ("Subject: %s\r\nDate: %s\r\n%s\r\nbody\r\n" % (subject, date, extra)).encode())
+        imap.select("Threads")
+        typ, data = imap.sort("(SUBJECT)", "UTF-8", "ALL")
+        self.assertEqual(data[0], b"2 1 3")
+        typ, data = imap.sort("(REVERSE DATE)", "UTF-8", "ALL")
+        self.assertEqual(data[0], b"3 1 2")
+        typ, data = imap.thread("REFERENCES", "UTF-8", "ALL")
+        self.assertEqual(data[0], b"(2)(1 3)")
+        typ, data = imap.thread("ORDEREDSUBJECT", "UTF-8", "ALL")
+        self.assertEqual(data[0], b"(2)(1 3)")
+        imap.logout()
+
     def test_append_to_missing_mailbox_asks_to_create(self):
         imap = self.login()
         typ, data = imap.append("Nope", None, None, b"Subject: x\r\n\r\nx\r\n")

@@ -354,9 +354,10 @@ class SubmissionTest(unittest.TestCase):
                                  b"From: alice@example.test\r\nSubject: to the world\r\n\r\nx\r\n")
             self.assertEqual(refused, {})
         self.wait_delivered("bob@example.test", "to the world")
-        # Kept in the queue for the outbound agent, never bounced.
+        # Tried by the outbound agent (the private DNS sends it to a closed
+        # port), deferred and kept in the queue, never bounced.
         self.assertTrue(self.node.wait_for_log("to=<someone@elsewhere.example>"), self.node.server_log()[-3000:])
-        self.assertRegex(self.node.server_log(), r"to=<someone@elsewhere\.example>, .*dsn=4\.4\.0, status=deferred")
+        self.assertRegex(self.node.server_log(), r"to=<someone@elsewhere\.example>, .*dsn=4\.\d\.\d, status=deferred")
         out = self.node.cli("-f", "json", "queue", "list")
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("someone@elsewhere.example (pending)", out.stdout)
