@@ -414,8 +414,12 @@ asio::awaitable<std::size_t> QueueRunner::deliver_due() {
   runtime::BlockingPool& blocking = services_.blocking;
   // Ask for enough messages that those with every due recipient already in
   // flight cannot crowd out the rest.
+  in_flight_.begin_read();
   DueBatch due = co_await blocking.run(
       DueJob{&services_.queue, settings_.batch_messages + jobs_in_flight_, &settings_.clock_offset_file});
+  // Jobs that recorded their outcome while the read ran may be listed as
+  // pending all the same: skip them as if still in flight.
+  const std::set<RecipientRowId> finished_meanwhile = in_flight_.end_read();
   clock_offset_.store(due.clock_offset, std::memory_order_relaxed);
   if (!due.messages) {
     log::error("queue_read_failed", {{"error", due.messages.error().message}});
@@ -423,7 +427,9 @@ asio::awaitable<std::size_t> QueueRunner::deliver_due() {
   }
   std::vector<QueueMessage> messages;
   for (auto& message : *due.messages) {
-    std::erase_if(message.recipients, [this](const QueueRecipient& r) { return in_flight_.count(r.id) != 0; });
+    std::erase_if(message.recipients, [&](const QueueRecipient& r) {
+      return in_flight_.contains(r.id) || finished_meanwhile.count(r.id) != 0;
+    });
     if (message.recipients.empty()) continue;
     messages.push_back(std::move(message));
     if (messages.size() >= settings_.batch_messages) break;
@@ -495,7 +501,7 @@ asio::awaitable<std::size_t> QueueRunner::deliver_due() {
         it = std::prev(keys.end());
       }
       job->groups[static_cast<std::size_t>(it - keys.begin())].push_back(i);
-      in_flight_.insert(job->message.recipients[i].id);
+      in_flight_.add(job->message.recipients[i].id);
     }
     job->outcomes.assign(job->message.recipients.size(), deferred_outcome("4.3.0", "delivery interrupted"));
     ++jobs_in_flight_;
@@ -549,7 +555,7 @@ asio::awaitable<void> QueueRunner::deliver_remote(std::shared_ptr<RemoteJob> job
     // Stopping: the recipients stay pending and are retried after restart.
     log::info("remote_delivery_interrupted", {{"queue_id", job->message.id}, {"reason", e.what()}});
   }
-  for (const auto& r : job->message.recipients) in_flight_.erase(r.id);
+  for (const auto& r : job->message.recipients) in_flight_.remove(r.id);
   --jobs_in_flight_;
   if (!stopping_.load(std::memory_order_acquire)) wake();
 }

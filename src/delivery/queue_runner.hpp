@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "delivery/delivery_settings.hpp"
+#include "delivery/in_flight_recipients.hpp"
 #include "store/queue_store.hpp"
 
 namespace postino {
@@ -94,7 +95,7 @@ class QueueRunner {
   QueueRunnerSettings settings_;
   boost::asio::steady_timer timer_;
   std::unique_ptr<runtime::TaskGroup> remote_tasks_;
-  std::set<RecipientRowId> in_flight_;  // recipients of running remote jobs (executor_ only)
+  InFlightRecipients in_flight_;  // recipients of running remote jobs (executor_ only)
   std::size_t jobs_in_flight_ = 0;
   std::atomic<std::int64_t> clock_offset_{0};  // from settings_.clock_offset_file, read at each pass
   std::atomic<bool> stopping_{false};
