@@ -117,9 +117,10 @@ awaitable<void> cmd_fetch(ImapSession& session, const Command& command) {
           continue;
         }
       } else {
-        MessageRecord stub;
-        stub.uid = m.uid;
-        bare.push_back(std::move(stub));
+        // Only UID/FLAGS/MODSEQ asked: the view has them, no store read.
+        MessageRecord uid_only;
+        uid_only.uid = m.uid;
+        bare.push_back(std::move(uid_only));
         record = &bare.back();
       }
       FetchFacts f;

@@ -6,12 +6,12 @@ import imaplib
 import re
 import smtplib
 import socket
-import ssl
 import threading
 import time
 import unittest
 
 from harness import Node
+from imap_helpers import tls_context
 from smtp_helpers import wait_for_messages
 
 MESSAGE = (b"From: Alice Example <alice@remote.example>\r\n"
@@ -40,13 +40,6 @@ LIMITS = """[imap]
 max_append_size = "100K"
 max_bad_commands = 5
 """
-
-
-def tls_context():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 class ImapTest(unittest.TestCase):

@@ -27,6 +27,7 @@ import unittest
 from harness import Node
 from imap_helpers import tls_context
 from mime_corpus import corpus
+from test_mime_vs_dovecot import fetch_items as mime_fetch_items
 from test_mime_vs_dovecot import DOVECOT_IMAP, EXPLAINED, TESTDATA, DovecotSession, ImapParser, walk_pairs
 
 USER = "demo@example.test"
@@ -68,25 +69,8 @@ class Parser(ImapParser):
 
 
 def fetch_items(raw):
-    """imaplib FETCH data -> {ITEM-NAME: value}, merged over every untagged
-    FETCH it holds (test_mime_vs_dovecot.fetch_items with literal8)."""
-    buf = b""
-    for piece in raw:
-        if isinstance(piece, tuple):
-            buf += piece[0] + b"\r\n" + piece[1]  # imaplib drops the CRLF after {n}
-        elif piece is not None:
-            buf += piece
-    p = Parser(buf)
-    items = {}
-    while True:
-        p.skip_sp()
-        if p.i >= len(buf):
-            break
-        p.value()  # the message sequence number
-        lst = p.value()
-        for k in range(0, len(lst) - 1, 2):
-            items[lst[k][1].decode().upper()] = lst[k + 1]
-    return items
+    """test_mime_vs_dovecot.fetch_items, reading literal8 too."""
+    return mime_fetch_items(raw, Parser)
 
 
 class RawImap:

@@ -108,16 +108,17 @@ def parse_value(data):
     return v
 
 
-def fetch_items(raw):
+def fetch_items(raw, parser=None):
     """imaplib FETCH response data -> {ITEM-NAME: value}, merged over every
-    untagged FETCH it holds (Dovecot may add a separate "n (UID n)")."""
+    untagged FETCH it holds (Dovecot may add a separate "n (UID n)").
+    `parser`: an ImapParser subclass (e.g. one that reads literal8)."""
     buf = b""
     for piece in raw:
         if isinstance(piece, tuple):
             buf += piece[0] + b"\r\n" + piece[1]  # imaplib drops the CRLF after {n}
         elif piece is not None:
             buf += piece
-    p = ImapParser(buf)
+    p = (parser or ImapParser)(buf)
     items = {}
     while True:
         p.skip_sp()
