@@ -15,6 +15,7 @@ session stays in IDLE throughout and must follow every change in order
 import os
 import random
 import re
+import select
 import socket
 import threading
 import unittest
@@ -147,29 +148,53 @@ class IdleWatcher(threading.Thread):
         super().__init__(name="imap-idle-watcher")
         sock = socket.create_connection(("127.0.0.1", node.ports["imaps"]), timeout=120)
         self.sock = tls_context().wrap_socket(sock)
-        self.f = self.sock.makefile("rb")
+        self.buffer = b""
         self.uids = []
         self.errors = []
         self.updates = 0
-        assert self.f.readline().startswith(b"* OK")
+        # An OpenSSL connection must not be read in one thread and written
+        # in another at once (a concurrent SSL_write can make the pending
+        # SSL_read report a spurious EOF): while the thread runs it alone
+        # touches the socket, and stop() only asks it to send DONE.
+        self.done_requested = threading.Event()
+        assert self.readline().startswith(b"* OK")
         self.command(b"l LOGIN %s %s" % (USER.encode(), PASSWORD.encode()))
         self.command(b"s SELECT " + MAILBOX.encode())
         self.command(b"f UID FETCH 1:* (UID)")
         assert None not in self.uids, self.uids
         self.sock.sendall(b"i IDLE\r\n")
-        line = self.f.readline()
+        line = self.readline()
         assert line.startswith(b"+"), line
+
+    def readline(self, poll=None):
+        """The next line; with poll, None when nothing arrives in that
+        many seconds."""
+        while b"\n" not in self.buffer:
+            if poll is not None and not self.sock.pending():
+                readable, _, _ = select.select([self.sock], [], [], poll)
+                if not readable:
+                    return None
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise AssertionError("connection closed")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line + b"\n"
 
     def command(self, line):
         tag = line.split(b" ", 1)[0]
         self.sock.sendall(line + b"\r\n")
         return self.read_until(tag)
 
-    def read_until(self, tag):
+    def read_until(self, tag, poll=None):
+        done_sent = False
         while True:
-            line = self.f.readline()
-            if not line:
-                raise AssertionError("connection closed")
+            if poll is not None and not done_sent and self.done_requested.is_set():
+                self.sock.sendall(b"DONE\r\n")
+                done_sent = True
+            line = self.readline(poll)
+            if line is None:
+                continue
             if line.startswith(tag + b" "):
                 assert line.startswith(tag + b" OK"), line
                 return
@@ -203,13 +228,13 @@ class IdleWatcher(threading.Thread):
 
     def run(self):
         try:
-            self.read_until(b"i")
+            self.read_until(b"i", poll=0.2)
         except Exception as e:
             self.errors.append("watcher: %r" % e)
 
     def stop(self):
         """Ends IDLE; returns the map after a final UID FETCH."""
-        self.sock.sendall(b"DONE\r\n")
+        self.done_requested.set()
         self.join(timeout=120)
         assert not self.is_alive(), "IDLE did not end"
         self.command(b"g UID FETCH 1:* (UID)")
