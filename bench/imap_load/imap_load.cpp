@@ -67,6 +67,7 @@ struct Options {
   int connections = 1000;
   int users = 1;
   int concurrency = 64;
+  std::size_t long_command_bytes = 0;  // idle: one SEARCH this long after SELECT
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -76,7 +77,8 @@ struct Options {
                "         [--user-format bench%d@example.test] [--threads T]\n"
                "  fill:  --user U --messages M [--clients C] [--batch B]\n"
                "  select-fetch: --user U [--repeat R]\n"
-               "  idle:  --connections N --users U [--concurrency C]  (holds them until stdin closes)\n";
+               "  idle:  --connections N --users U [--concurrency C] [--long-command-bytes B]\n"
+               "         (holds them until stdin closes; B: one SEARCH SUBJECT command line that long first)\n";
   std::exit(2);
 }
 
@@ -108,6 +110,7 @@ Options parse_options(int argc, char** argv) {
     else if (key == "--connections") o.connections = std::stoi(v);
     else if (key == "--users") o.users = std::stoi(v);
     else if (key == "--concurrency") o.concurrency = std::stoi(v);
+    else if (key == "--long-command-bytes") o.long_command_bytes = std::stoul(v);
     else usage("unknown option " + key);
   }
   if (o.port == 0) usage("--port is required");
@@ -683,6 +686,13 @@ awaitable<void> idle_opener(IdleRun& run) {
       if (r.status != "OK") throw std::runtime_error("LOGIN: " + r.line);
       r = co_await c->command("SELECT INBOX");
       if (r.status != "OK") throw std::runtime_error("SELECT: " + r.line);
+      if (run.options.long_command_bytes > 0) {
+        // A long (valid) command line, as some clients send long UID sets:
+        // shows whether the server keeps the grown input buffer afterwards.
+        std::string search = "SEARCH SUBJECT \"" + std::string(run.options.long_command_bytes, 'x') + "\"";
+        r = co_await c->command(std::move(search));
+        if (r.status != "OK") throw std::runtime_error("SEARCH: " + r.line.substr(0, 200));
+      }
       run.held.push_back(std::move(c));
       ++run.opened;
     } catch (const std::exception& e) {
