@@ -37,7 +37,15 @@ std::size_t LineReader::discard_buffered() {
 }
 
 asio::awaitable<bool> LineReader::fill(Clock::time_point deadline, bool interruptible) {
-  if (begin_ == end_) begin_ = end_ = 0;
+  if (begin_ == end_) {
+    begin_ = end_ = 0;
+    // A long line grew the buffer (up to max_line_bytes): give it back before
+    // waiting, so that thousands of idle sessions hold 4 KiB each, not 64.
+    if (buf_.size() > kMinBuffer) {
+      buf_.resize(kMinBuffer);
+      buf_.shrink_to_fit();
+    }
+  }
   if (end_ == buf_.size()) {
     if (begin_ > 0) {
       std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);

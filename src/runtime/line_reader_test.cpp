@@ -126,6 +126,19 @@ TEST(LineReader, LongLineIsDiscardedThroughLf) {
   EXPECT_EQ(lines[1].text, "NEXT");
 }
 
+TEST(LineReader, BufferShrinksAfterALongLine) {
+  Pair p;
+  LineReader reader(*p.stream, 65536);
+  p.send(std::string(20000, 'x') + "\r\n");
+  auto long_line = p.run(read_one(&reader, 2s));
+  EXPECT_EQ(long_line.text.size(), 20000u);
+  EXPECT_GT(reader.buffer_bytes(), 20000u);
+  p.send("NEXT\r\n");
+  auto next = p.run(read_one(&reader, 2s));
+  EXPECT_EQ(next.text, "NEXT");
+  EXPECT_EQ(reader.buffer_bytes(), 4096u);
+}
+
 TEST(LineReader, PipelinedBytesAreReportedAndDiscardable) {
   Pair p;
   LineReader reader(*p.stream);
