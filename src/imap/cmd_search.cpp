@@ -15,7 +15,16 @@ namespace {
 
 SearchInput search_input(ImapSession& session) {
   SelectedMailbox& view = *session.selected();
-  SearchInput input = search_input(session);
+  SearchInput input;
+  input.exists = view.exists();
+  input.last_uid = view.last_uid();
+  input.saved = session.saved_search();
+  input.now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  for (std::uint32_t seq = 1; seq <= view.exists(); ++seq) {
+    const ViewMessage& m = view.at(seq);
+    if (m.expunged) continue;
+    input.messages.push_back(SearchInput::Message{seq, m, view.is_recent(m.uid)});
+  }
   return input;
 }
 
