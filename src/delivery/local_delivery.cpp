@@ -4,12 +4,14 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "common/address.hpp"
 #include "common/log.hpp"
 #include "directory/directory.hpp"
 #include "mime/header_prefix.hpp"
+#include "mime/search_text.hpp"
 #include "mime/structure_parser.hpp"
 #include "store/mailbox_store.hpp"
 
@@ -31,19 +33,35 @@ LocalDelivery::LocalDelivery(Directory& directory, MailboxStore& mailboxes, Loca
 
 namespace {
 
-// The blob's MIME structure, streamed through the parser; nullopt when the
-// blob cannot be read (IMAP then parses at FETCH: slower, same answer).
-std::optional<mime::MessageStructure> parse_blob(BlobStore& blobs, const BlobInfo& blob) {
+// What one parse of the blob gives every recipient: its MIME structure and
+// search text (mime/search_text.hpp). The bytes are read once, in chunks,
+// and kept only until the text is extracted.
+struct ParsedBlob {
+  mime::MessageStructure structure;
+  std::string header_bytes;                      // the blob's header block
+  std::shared_ptr<const std::string> body_text;  // shared by the recipients' deliveries
+};
+
+// nullopt when the blob cannot be read (IMAP then parses at FETCH and
+// scans at SEARCH: slower, same answer).
+std::optional<ParsedBlob> parse_blob(BlobStore& blobs, const BlobInfo& blob) {
   constexpr std::size_t kChunkBytes = 256 * 1024;
   auto reader = blobs.open(blob.id);
   if (!reader) return std::nullopt;
   mime::StructureParser parser;
+  std::string bytes;
+  bytes.reserve(static_cast<std::size_t>((*reader)->size_bytes()));
   for (std::uint64_t offset = 0; offset < (*reader)->size_bytes(); offset += kChunkBytes) {
     auto chunk = (*reader)->read(offset, kChunkBytes);
     if (!chunk || chunk->empty()) return std::nullopt;
     parser.feed(*chunk);
+    bytes += *chunk;
   }
-  return parser.finish();
+  ParsedBlob parsed{parser.finish(), {}, {}};
+  const auto header_end = static_cast<std::size_t>(std::min<std::uint64_t>(parsed.structure.root.body_offset, bytes.size()));
+  parsed.header_bytes = bytes.substr(0, header_end);
+  parsed.body_text = std::make_shared<const std::string>(mime::body_search_text(bytes, parsed.structure));
+  return parsed;
 }
 
 RecipientOutcome outcome(const std::string& recipient, DeliveryStatus status, std::uint16_t code,
@@ -157,8 +175,8 @@ LocalDelivery::Plan LocalDelivery::plan(const DeliveryRequest& request, std::vec
   p.deliveries_of_recipient.resize(request.recipients.size());
   std::map<std::string, std::size_t> delivery_of_account;
   const std::string return_path = "Return-Path: <" + request.sender + ">\r\n";
-  std::optional<mime::MessageStructure> structure;
-  if (blobs_ != nullptr) structure = parse_blob(*blobs_, request.blob);
+  std::optional<ParsedBlob> parsed;
+  if (blobs_ != nullptr) parsed = parse_blob(*blobs_, request.blob);
   for (std::size_t i = 0; i < request.recipients.size(); ++i) {
     const std::string& recipient = request.recipients[i];
     auto expansion = expand(recipient);
@@ -179,7 +197,13 @@ LocalDelivery::Plan LocalDelivery::plan(const DeliveryRequest& request, std::vec
         d.internal_date = request.arrived_at;
         d.quota_bytes = account.quota_bytes;
         d.delivery_key = request.queue_id + "/" + account.address;
-        if (structure) d.mime_structure = mime::with_header_prefix(*structure, d.header_prefix).serialize();
+        if (parsed) {
+          d.mime_structure = mime::with_header_prefix(parsed->structure, d.header_prefix).serialize();
+          // The header text includes this recipient's prefix, as IMAP reads
+          // the message; the body text is the blob's, the same for all.
+          d.search_header = mime::header_search_text(d.header_prefix + parsed->header_bytes);
+          d.search_body = parsed->body_text;
+        }
         batch.push_back(std::move(d));
         p.account_of[it->second] = account.address;
       }

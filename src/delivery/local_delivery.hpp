@@ -48,7 +48,8 @@ struct RecipientOutcome {
 class LocalDelivery {
  public:
   // With `blobs`, each message's MIME structure is parsed once here and
-  // stored with every copy, so IMAP FETCH never parses it (DESIGN.md 3).
+  // stored with every copy, so IMAP FETCH never parses it (DESIGN.md 3),
+  // and its search text is extracted once for the store's text index.
   LocalDelivery(Directory& directory, MailboxStore& mailboxes, LocalDeliverySettings settings,
                 BlobStore* blobs = nullptr);
   // One outcome per request recipient, in order.

@@ -160,3 +160,45 @@ TEST_F(LocalDeliveryTest, ManyMessagesInOneCall) {
   EXPECT_EQ(outcomes[1][0].status, DeliveryStatus::delivered);
   EXPECT_EQ(outcomes[2][0].status, DeliveryStatus::failed);
 }
+
+// The one parse per message also yields the search text: the body once for
+// all recipients, the header with each recipient's own prefix.
+TEST_F(LocalDeliveryTest, IndexesTheTextOnceForEveryRecipient) {
+  StoreSettings settings;
+  settings.data_dir = dir_.path();
+  auto blobs = open_blob_store(settings);
+  ASSERT_TRUE(blobs.ok()) << blobs.error().message;
+  LocalDelivery parsing(*directory_, store_->mailboxes(), settings_, blobs->get());
+  auto blob = (*blobs)->put(
+      "From: Sender <s@remote.example>\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: text/html; charset=utf-8\r\n\r\n<p>Meeting&nbsp;at <b>NOON</b></p>\r\n");
+  ASSERT_TRUE(blob.ok());
+  DeliveryRequest r = request("Q9", {"alice@example.test", "bob@example.test"});
+  r.blob = *blob;
+  for (const auto& o : parsing.deliver(r)) EXPECT_EQ(o.status, DeliveryStatus::delivered) << o.reply();
+  // Without a blob store nothing is parsed, so nothing is indexed.
+  for (const auto& o : delivery_->deliver(request("Q10", {"bob@example.test"}))) {
+    EXPECT_EQ(o.status, DeliveryStatus::delivered) << o.reply();
+  }
+  for (const char* user : {"alice", "bob"}) {
+    auto account = directory_->account(std::string(user) + "@example.test");
+    auto inbox = store_->mailboxes().find_mailbox(account->id, kInboxName);
+    ASSERT_TRUE(inbox.ok());
+    const std::vector<Uid> all{Uid{1}, Uid{2}};
+    auto body = store_->mailboxes().search_text(inbox->id, all, TextSearchScope::body, "meeting at noon");
+    ASSERT_TRUE(body.ok()) << body.error().message;
+    EXPECT_EQ(body->matched, std::vector<Uid>{Uid{1}});
+    auto subject = store_->mailboxes().search_text(inbox->id, all, TextSearchScope::text, "grüsse");
+    ASSERT_TRUE(subject.ok());
+    EXPECT_EQ(subject->matched, std::vector<Uid>{Uid{1}});
+    auto own = store_->mailboxes().search_text(inbox->id, all, TextSearchScope::text,
+                                               std::string("delivered-to: ") + user + "@");
+    ASSERT_TRUE(own.ok());
+    EXPECT_EQ(own->matched, std::vector<Uid>{Uid{1}}) << user;
+    auto other = store_->mailboxes().search_text(inbox->id, all, TextSearchScope::text,
+                                                 std::string("delivered-to: ") + (user[0] == 'a' ? "bob" : "alice"));
+    ASSERT_TRUE(other.ok());
+    EXPECT_TRUE(other->matched.empty()) << user;
+    EXPECT_EQ(own->not_indexed, user[0] == 'b' ? std::vector<Uid>{Uid{2}} : std::vector<Uid>{});
+  }
+}

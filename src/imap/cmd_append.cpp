@@ -7,7 +7,8 @@
 
 #include "imap/commands.hpp"
 #include "imap/imap_session.hpp"
-#include "imap/message_access.hpp"
+#include "mime/search_text.hpp"
+#include "mime/structure_parser.hpp"
 #include "store/blob_store.hpp"
 #include "store/unix_time.hpp"
 
@@ -57,7 +58,13 @@ Result<Appended> append_all(MailboxStore& store, BlobStore& blobs, AccountId acc
     d.internal_date = m.internal_date ? m.internal_date->instant.time_since_epoch().count() : unix_now_seconds();
     d.quota_bytes = quota_bytes;
     d.flags = m.flags;
-    d.mime_structure = serialized_structure(data);
+    // One parse serves FETCH (the stored structure) and SEARCH (the text
+    // index): the message is in memory already.
+    const mime::MessageStructure structure = mime::StructureParser::parse(data);
+    d.mime_structure = structure.serialize();
+    mime::SearchText text = mime::message_search_text(data, structure);
+    d.search_header = std::move(text.header);
+    d.search_body = std::make_shared<const std::string>(std::move(text.body));
     d.create_mailbox = false;
     deliveries.push_back(std::move(d));
   }

@@ -52,8 +52,4 @@ Result<mime::MessageStructure> structure_of(BlobStore& blobs, const MessageRecor
   return parser.finish();
 }
 
-std::string serialized_structure(std::string_view message) {
-  return mime::StructureParser::parse(message).serialize();
-}
-
 }  // namespace postino::imap

@@ -34,7 +34,5 @@ class MessageContent {
 
 // The stored structure, or one parsed from the content (streamed in chunks).
 Result<mime::MessageStructure> structure_of(BlobStore& blobs, const MessageRecord& record);
-// Parses a message held in memory (APPEND) into its stored form.
-std::string serialized_structure(std::string_view message);
 
 }  // namespace postino::imap

@@ -3,16 +3,16 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
-
-#include <unicode/unistr.h>
+#include <tuple>
 
 #include "imap/message_access.hpp"
 #include "imap/sort_thread.hpp"
 #include "mime/address_list.hpp"
 #include "mime/charset.hpp"
 #include "mime/header_fields.hpp"
-#include "mime/text_extractor.hpp"
+#include "mime/search_text.hpp"
 
 namespace postino::imap {
 namespace {
@@ -70,7 +70,7 @@ class MessageData {
       if (!content) return content.take_error();
       auto bytes = content->read_all();
       if (!bytes) return bytes.take_error();
-      body_ = casemap(mime::extract_body_text(*bytes, **structure));
+      body_ = mime::body_search_text(*bytes, **structure);
     }
     return &*body_;
   }
@@ -101,7 +101,7 @@ class MessageData {
   Result<std::string> whole_header_text() {
     auto header = this->header();
     if (!header) return header.take_error();
-    return casemap(mime::decode_header_value(mime::unfold(**header)));
+    return mime::header_search_text(**header);
   }
 
  private:
@@ -121,6 +121,83 @@ class MessageData {
   std::optional<std::string> body_;
 };
 
+// The text index's answers for the BODY and TEXT keys of one SEARCH: one
+// store query per distinct (key, string), made before the per-message loop.
+// An answer is trusted as it is: the store matches the exact substring
+// (trigram candidates, then instr()) on text computed by the same
+// functions as the scan below (mime/search_text.hpp, at delivery and
+// APPEND), with the needle folded the same way, so for an indexed message
+// it equals what the scan would find. Messages the index has no text for,
+// and strings too short for trigrams, are scanned.
+class TextIndexAnswers {
+ public:
+  Status prepare(MailboxStore& store, MailboxId mailbox, const std::vector<Uid>& uids, const SearchKey& key) {
+    if (key.kind == SearchKeyKind::body || key.kind == SearchKeyKind::text) {
+      const TextSearchScope scope = key.kind == SearchKeyKind::body ? TextSearchScope::body : TextSearchScope::text;
+      auto query = std::make_tuple(scope, casemap(key.text));
+      auto known = index_of_query_.find(query);
+      if (known != index_of_query_.end()) {
+        index_of_key_[&key] = known->second;
+        return {};
+      }
+      auto found = store.search_text(mailbox, uids, scope, std::get<1>(query));
+      if (!found) {
+        if (found.error().code == Errc::unsupported) return {};  // the scan answers this key
+        return found.take_error();
+      }
+      index_of_query_[query] = results_.size();
+      index_of_key_[&key] = results_.size();
+      results_.push_back(std::move(*found));
+      return {};
+    }
+    for (const SearchKey& child : key.children) {
+      if (auto s = prepare(store, mailbox, uids, child); !s) return s;
+    }
+    return {};
+  }
+
+  // The index's answer for this key and message; nullopt: scan it.
+  std::optional<bool> answer(const SearchKey& key, Uid uid) const {
+    auto it = index_of_key_.find(&key);
+    if (it == index_of_key_.end()) return std::nullopt;
+    const TextSearchResult& result = results_[it->second];
+    if (std::binary_search(result.not_indexed.begin(), result.not_indexed.end(), uid)) return std::nullopt;
+    return std::binary_search(result.matched.begin(), result.matched.end(), uid);
+  }
+
+  // Whether evaluating `key` may read a message's bytes (header or body)
+  // given these answers.
+  bool reads_content(const SearchKey& key) const {
+    switch (key.kind) {
+      case SearchKeyKind::and_:
+      case SearchKeyKind::or_:
+      case SearchKeyKind::not_:
+        return std::any_of(key.children.begin(), key.children.end(),
+                           [&](const SearchKey& child) { return reads_content(child); });
+      case SearchKeyKind::body:
+      case SearchKeyKind::text: {
+        auto it = index_of_key_.find(&key);
+        return it == index_of_key_.end() || !results_[it->second].not_indexed.empty();
+      }
+      case SearchKeyKind::bcc:
+      case SearchKeyKind::cc:
+      case SearchKeyKind::from:
+      case SearchKeyKind::to:
+      case SearchKeyKind::subject:
+      case SearchKeyKind::header:
+      case SearchKeyKind::sentbefore:
+      case SearchKeyKind::senton:
+      case SearchKeyKind::sentsince: return true;
+      default: return false;
+    }
+  }
+
+ private:
+  std::vector<TextSearchResult> results_;
+  std::map<std::tuple<TextSearchScope, std::string>, std::size_t> index_of_query_;
+  std::map<const SearchKey*, std::size_t> index_of_key_;
+};
+
 bool has_flag(const ViewMessage& m, std::string_view flag) {
   return std::any_of(m.flags.begin(), m.flags.end(), [&](const std::string& f) {
     return f.size() == flag.size() && ::strncasecmp(f.data(), flag.data(), flag.size()) == 0;
@@ -129,8 +206,9 @@ bool has_flag(const ViewMessage& m, std::string_view flag) {
 
 class Matcher {
  public:
-  Matcher(const SearchInput& input, const SearchInput::Message& message, MessageData& data)
-      : input_(input), message_(message), data_(data) {}
+  Matcher(const SearchInput& input, const SearchInput::Message& message, MessageData& data,
+          const TextIndexAnswers& index)
+      : input_(input), message_(message), data_(data), index_(index) {}
 
   Result<bool> matches(const SearchKey& key) {
     const ViewMessage& m = message_.view;
@@ -202,11 +280,13 @@ class Matcher {
       case SearchKeyKind::subject: return field_contains("Subject", key.text);
       case SearchKeyKind::header: return field_contains(key.header_name, key.text);
       case SearchKeyKind::body: {
+        if (auto indexed = index_.answer(key, m.uid)) return *indexed;
         auto body = data_.body_text();
         if (!body) return body.take_error();
         return (*body)->find(casemap(key.text)) != std::string::npos;
       }
       case SearchKeyKind::text: {
+        if (auto indexed = index_.answer(key, m.uid)) return *indexed;
         auto header = data_.whole_header_text();
         if (!header) return header.take_error();
         std::string needle = casemap(key.text);
@@ -247,17 +327,12 @@ class Matcher {
   const SearchInput& input_;
   const SearchInput::Message& message_;
   MessageData& data_;
+  const TextIndexAnswers& index_;
 };
 
 }  // namespace
 
-std::string casemap(const std::string& utf8) {
-  icu::UnicodeString text = icu::UnicodeString::fromUTF8(utf8);
-  text.foldCase();
-  std::string out;
-  text.toUTF8String(out);
-  return out;
-}
+std::string casemap(const std::string& utf8) { return mime::casefold(utf8); }
 
 bool contains_casemapped(const std::string& haystack, const std::string& needle) {
   return casemap(haystack).find(casemap(needle)) != std::string::npos;
@@ -268,7 +343,10 @@ Result<std::vector<std::uint32_t>> run_search(MailboxStore& store, BlobStore& bl
   std::vector<Uid> uids;
   uids.reserve(input.messages.size());
   for (const auto& m : input.messages) uids.push_back(m.view.uid);
-  auto records = store.read_messages(mailbox, uids, true);
+  TextIndexAnswers index;
+  if (auto s = index.prepare(store, mailbox, uids, program); !s) return s.take_error();
+  // The structures are read only when some message's bytes may be read.
+  auto records = store.read_messages(mailbox, uids, index.reads_content(program));
   if (!records) return records.take_error();
   std::vector<std::uint32_t> matched;
   std::size_t r = 0;
@@ -276,7 +354,7 @@ Result<std::vector<std::uint32_t>> run_search(MailboxStore& store, BlobStore& bl
     while (r < records->size() && (*records)[r].uid < m.view.uid) ++r;
     if (r >= records->size() || (*records)[r].uid != m.view.uid) continue;
     MessageData data(blobs, (*records)[r]);
-    Matcher matcher(input, m, data);
+    Matcher matcher(input, m, data, index);
     auto ok = matcher.matches(program);
     if (!ok) return ok.take_error();
     if (*ok) matched.push_back(m.seq);

@@ -1,9 +1,12 @@
 // Evaluation of a SEARCH program (RFC 9051 6.4.4) over the selected
 // mailbox: flags, sizes, dates and modseqs from the view and the record;
 // header keys against the decoded header (RFC 2047 words, charsets);
-// BODY and TEXT against the decoded body text; all string matching is
-// substring under i;unicode-casemap (RFC 5051: NFKD-free simple case fold
-// with ICU). Message bytes are read only when a key needs them.
+// BODY and TEXT against the decoded header and body text (mime/search_text),
+// answered by the store's text index (MailboxStore::search_text, one query
+// per key) for the messages it has text for, by reading the message for the
+// others; all string matching is substring under i;unicode-casemap
+// (RFC 5051; ICU case folding). Message bytes are read only when a key
+// needs them.
 // Contract: blocking (reads blobs): call on the blocking pool.
 #pragma once
 

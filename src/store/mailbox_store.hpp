@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -70,6 +71,22 @@ struct MessageFlags {
   std::vector<std::string> flags;
 };
 
+// What a text search looks in: SEARCH BODY (body text) or TEXT (header
+// text or body text; a match never spans the two).
+enum class TextSearchScope { body, text };
+
+// The index's answer for one needle in one mailbox. A message that has no
+// indexed text (stored before the index existed, or without search text) is
+// in not_indexed, never in matched: "not indexed" is not "no match".
+struct TextSearchResult {
+  std::vector<Uid> matched;      // ascending
+  std::vector<Uid> not_indexed;  // ascending; the caller scans these
+};
+
+// Trigram index: a needle shorter than this (in code points) cannot be
+// looked up; search_text answers unsupported and the caller scans.
+inline constexpr std::size_t kMinTextSearchChars = 3;
+
 // One local delivery: a message for one account's mailbox.
 struct Delivery {
   AccountId account{};
@@ -86,6 +103,14 @@ struct Delivery {
   std::vector<std::string> flags;   // initial flags (APPEND); system flags and keywords
   std::string mime_structure;       // serialised structure of header_prefix + blob, or empty
   bool create_mailbox = true;       // false: a missing mailbox is not_found (APPEND's [TRYCREATE])
+  // What SEARCH TEXT and BODY match (MailboxStore::search_text), decoded
+  // and case-folded by mime/search_text.hpp: the header text of
+  // header_prefix + blob (per recipient: Delivered-To differs), and the body
+  // text, which depends on the blob alone, so the deliveries of one message
+  // share one immutable copy and the store indexes it once per blob (R-ST3).
+  // Null search_body: stored without text; SEARCH reads that message.
+  std::string search_header;
+  std::shared_ptr<const std::string> search_body;
 };
 
 struct DeliveryOutcome {
@@ -198,6 +223,20 @@ class MailboxStore {
   virtual Result<MailboxChanges> changes_since(MailboxId mailbox, std::uint64_t since_modseq) = 0;
 
   virtual Result<QuotaUsage> usage(AccountId account) = 0;
+
+  // --- text search (the search interface of DESIGN.md 6). It is part of the
+  // mailbox store, not a separate interface, because the index must change
+  // in the same transaction as the message rows (deliver, copy, expunge,
+  // delete) and only the engine that owns those rows can do that; a
+  // separate SearchIndex would need a shared transaction handle.
+  // The messages among `uids` of `mailbox` whose text in `scope` contains
+  // `needle` (UTF-8, already case-folded like Delivery::search_*: the caller folds
+  // both sides with the same function). Exact substring semantics on the
+  // stored text, so the answer equals a scan of that text. Errors:
+  // unsupported when the needle has fewer than kMinTextSearchChars code
+  // points (or the engine has no index): the caller scans instead.
+  virtual Result<TextSearchResult> search_text(MailboxId mailbox, std::span<const Uid> uids, TextSearchScope scope,
+                                               const std::string& needle) = 0;
 };
 
 }  // namespace postino

@@ -53,6 +53,10 @@ class NotifyingMailboxStore final : public MailboxStore {
     return inner_.changes_since(mailbox, since_modseq);
   }
   Result<QuotaUsage> usage(AccountId account) override { return inner_.usage(account); }
+  Result<TextSearchResult> search_text(MailboxId mailbox, std::span<const Uid> uids, TextSearchScope scope,
+                                       const std::string& needle) override {
+    return inner_.search_text(mailbox, uids, scope, needle);
+  }
 
  private:
   MailboxStore& inner_;

@@ -251,11 +251,69 @@ CREATE TABLE send_counters (
 CREATE INDEX send_counters_by_window ON send_counters(window_start);
 )sql";
 
+// Text search (MailboxStore::search_text; IMAP SEARCH BODY and TEXT):
+// - blob_texts: the case-folded body text, once per blob however many
+//   messages share it (R-ST3); it goes when the blob's reference count
+//   reaches 0 (trigger below), i.e. with the last message using it.
+// - message_texts: the case-folded header text, per message row (the
+//   per-recipient header prefix makes it differ between recipients). Its id
+//   is mailbox_id * 2^32 + uid, so a mailbox's rows are one id range and
+//   no second index is needed; the code indexes only mailboxes whose id is
+//   below 2^31 (larger ids are left unindexed and scanned). It goes with its
+//   message row (trigger), however that row goes (expunge, move, cascade
+//   from deleting the mailbox or the account). A message is "indexed" iff it
+//   has a message_texts row; the code inserts one only together with (or
+//   after) its blob's blob_texts row, so its body text is then present too.
+// - *_index: FTS5 over those two tables (external content, kept in sync by
+//   the triggers, so 'rebuild' can regenerate them) with the trigram
+//   tokenizer: any substring of 3+ characters is a conjunction of trigrams.
+//   detail=none keeps the index about 3x smaller than detail=full; it only
+//   says "contains all these trigrams", and the query then checks the exact
+//   substring with instr() on the stored text of those candidates.
+constexpr const char* kSchema5 = R"sql(
+CREATE TABLE blob_texts (
+  id     INTEGER PRIMARY KEY,
+  sha256 BLOB NOT NULL UNIQUE CHECK (length(sha256) = 32),
+  body   TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE message_texts (
+  id     INTEGER PRIMARY KEY CHECK (id > 0),
+  header TEXT NOT NULL
+) STRICT;
+
+CREATE VIRTUAL TABLE blob_text_index USING fts5(
+  body, content = 'blob_texts', content_rowid = 'id', tokenize = 'trigram case_sensitive 0', detail = none);
+CREATE VIRTUAL TABLE message_text_index USING fts5(
+  header, content = 'message_texts', content_rowid = 'id', tokenize = 'trigram case_sensitive 0', detail = none);
+
+CREATE TRIGGER blob_texts_index AFTER INSERT ON blob_texts BEGIN
+  INSERT INTO blob_text_index (rowid, body) VALUES (new.id, new.body);
+END;
+CREATE TRIGGER blob_texts_unindex AFTER DELETE ON blob_texts BEGIN
+  INSERT INTO blob_text_index (blob_text_index, rowid, body) VALUES ('delete', old.id, old.body);
+END;
+CREATE TRIGGER message_texts_index AFTER INSERT ON message_texts BEGIN
+  INSERT INTO message_text_index (rowid, header) VALUES (new.id, new.header);
+END;
+CREATE TRIGGER message_texts_unindex AFTER DELETE ON message_texts BEGIN
+  INSERT INTO message_text_index (message_text_index, rowid, header) VALUES ('delete', old.id, old.header);
+END;
+
+CREATE TRIGGER messages_drop_text AFTER DELETE ON messages BEGIN
+  DELETE FROM message_texts WHERE id = old.mailbox_id * 4294967296 + old.uid;
+END;
+CREATE TRIGGER blobs_drop_text AFTER UPDATE OF ref_count ON blobs WHEN new.ref_count = 0 BEGIN
+  DELETE FROM blob_texts WHERE sha256 = new.sha256;
+END;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "directory tables and blob reference counts", kSchema1},
     Migration{2, "mailboxes, messages, quota usage and delivery keys", kSchema2},
     Migration{3, "IMAP: recent marks, save dates, MIME structures, expunge log, subscriptions", kSchema3},
     Migration{4, "submission: SCRAM secrets, sending controls, sender grants, send counters", kSchema4},
+    Migration{5, "text search: body text per blob, header text per message, FTS5 trigram indexes", kSchema5},
 };
 
 constexpr const char* kCreateVersionTable = R"sql(

@@ -139,6 +139,14 @@ Result<CopyOutcome> copy_rows(Connection& db, MailboxId source, const std::vecto
 // (which exist): the log trigger records them with that modseq.
 Status expunge_rows(Connection& db, MailboxId mailbox, const std::vector<Uid>& uids);
 
+// --- text index (sqlite_text_search.cpp, schema migration 5)
+// Indexes a just-stored message's search text (a no-op without one), in the
+// caller's transaction: the blob's body text if not there yet, the header.
+Status index_message_text(Connection& db, MailboxId mailbox, std::int64_t uid, const Delivery& delivery);
+// Gives a copied message its source's header text (if indexed).
+Status copy_message_text(Connection& db, MailboxId source, Uid source_uid, MailboxId destination,
+                         std::int64_t destination_uid);
+
 template <class Fn>
 Status for_each_keyword(Connection& db, MailboxId mailbox, const std::vector<UidRun>& runs, Fn fn) {
   for (const UidRun& run : runs) {

@@ -118,6 +118,7 @@ Result<DeliveryOutcome> deliver_one(Connection& db, const Delivery& delivery) {
     structure->bind_int64(1, sql(mailbox.id)).bind_int64(2, uid).bind_blob(3, rows::bytes_of(delivery.mime_structure));
     if (auto s = structure->run(); !s) return s.take_error();
   }
+  if (auto s = rows::index_message_text(db, mailbox.id, uid, delivery); !s) return s.take_error();
 
   auto advance = db.prepare(
       "UPDATE mailboxes SET uid_next = ?2, highest_modseq = ?3, message_count = message_count + 1, "

@@ -6,7 +6,8 @@
 // recipient's failure leaves the others stored.
 // Source files: sqlite_mailbox_store.cpp (deliver, reads),
 // sqlite_mailbox_admin.cpp (mailboxes, subscriptions, STATUS, \Recent),
-// sqlite_message_flags.cpp (flags, expunge, changes), sqlite_message_copy.cpp.
+// sqlite_message_flags.cpp (flags, expunge, changes), sqlite_message_copy.cpp,
+// sqlite_text_search.cpp (the FTS5 text index: schema migration 5).
 #pragma once
 
 #include "store/mailbox_store.hpp"
@@ -45,6 +46,8 @@ class SqliteMailboxStore final : public MailboxStore {
   Result<MailboxChanges> changes_since(MailboxId mailbox, std::uint64_t since_modseq) override;
 
   Result<QuotaUsage> usage(AccountId account) override;
+  Result<TextSearchResult> search_text(MailboxId mailbox, std::span<const Uid> uids, TextSearchScope scope,
+                                       const std::string& needle) override;
 
  private:
   Writer& writer_;

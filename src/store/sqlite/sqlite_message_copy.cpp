@@ -2,7 +2,8 @@
 // COPYUID RFC 4315) and the row copy that RENAME INBOX reuses. A copy is
 // new message rows sharing the source's blob (one more reference each); a
 // move also deletes the sources, and the delete triggers release them and
-// log the expunge.
+// log the expunge. The copy gets the source's header text (the body text is
+// per blob, already shared).
 #include <map>
 
 #include "store/sqlite/sqlite_blob_index.hpp"
@@ -82,6 +83,7 @@ Result<CopyOutcome> copy_rows(Connection& db, MailboxId source, const std::vecto
     if (!structure) return structure.take_error();
     structure->bind_int64(1, sql(source)).bind_int64(2, sql(m.uid)).bind_int64(3, sql(destination)).bind_int64(4, uid);
     if (auto s = structure->run(); !s) return s.take_error();
+    if (auto s = copy_message_text(db, source, m.uid, destination, uid); !s) return s.take_error();
   }
   for (const auto& [id, refs] : new_refs) {
     if (auto s = add_blob_refs(db, blobs[id], refs); !s) return s.take_error();

@@ -1,0 +1,183 @@
+// The text index behind MailboxStore::search_text (IMAP SEARCH BODY and
+// TEXT, RFC 9051 6.4.4): schema and invariants in migration 5
+// (migrations.cpp). Rows are written here inside the caller's Writer job
+// (deliver, copy), in the same savepoint as the message row they describe;
+// the schema's triggers remove them with that row or its blob.
+// A query is an FTS5 conjunction of the needle's trigrams (candidates),
+// confirmed by instr() on the stored text: exact substring semantics on the
+// same text the IMAP scan computes (mime/search_text.hpp).
+// Security: the needle comes from an IMAP client; it is bound as a value and
+// quoted inside the FTS5 expression (never parsed as FTS5 syntax), and the
+// number of trigrams looked up is bounded.
+#include <algorithm>
+
+#include "store/sqlite/sqlite_mailbox_rows.hpp"
+#include "store/sqlite/sqlite_mailbox_store.hpp"
+
+namespace postino::sqlite {
+namespace rows {
+namespace {
+
+// message_texts.id = mailbox_id * 2^32 + uid; mailboxes above this id are
+// not indexed (the id would overflow).
+constexpr std::int64_t kMaxIndexedMailbox = (std::int64_t{1} << 31) - 1;
+
+bool indexable_mailbox(MailboxId mailbox) { return sql(mailbox) > 0 && sql(mailbox) <= kMaxIndexedMailbox; }
+std::int64_t text_id(MailboxId mailbox, std::int64_t uid) { return (sql(mailbox) << 32) + uid; }
+
+}  // namespace
+
+Status index_message_text(Connection& db, MailboxId mailbox, std::int64_t uid, const Delivery& delivery) {
+  if (!delivery.search_body || !indexable_mailbox(mailbox)) return {};
+  const std::string& body = *delivery.search_body;
+  // SQLite's text functions stop at NUL: such a message stays unindexed and
+  // is scanned, which gives the exact answer.
+  if (body.find('\0') != std::string::npos || delivery.search_header.find('\0') != std::string::npos) return {};
+  auto known = db.prepare("SELECT 1 FROM blob_texts WHERE sha256 = ?1");
+  if (!known) return known.take_error();
+  known->bind_blob(1, delivery.blob.id.sha256);
+  auto found = known->step();
+  if (!found) return found.take_error();
+  if (!*found) {
+    auto insert = db.prepare("INSERT INTO blob_texts (sha256, body) VALUES (?1, ?2)");
+    if (!insert) return insert.take_error();
+    insert->bind_blob(1, delivery.blob.id.sha256).bind_text(2, body);
+    if (auto s = insert->run(); !s) return s;
+  }
+  auto header = db.prepare("INSERT INTO message_texts (id, header) VALUES (?1, ?2)");
+  if (!header) return header.take_error();
+  header->bind_int64(1, text_id(mailbox, uid)).bind_text(2, delivery.search_header);
+  return header->run();
+}
+
+Status copy_message_text(Connection& db, MailboxId source, Uid source_uid, MailboxId destination,
+                         std::int64_t destination_uid) {
+  if (!indexable_mailbox(source) || !indexable_mailbox(destination)) return {};
+  // The blob's body text stays: the copy holds one more reference to it.
+  auto q = db.prepare("INSERT INTO message_texts (id, header) SELECT ?2, header FROM message_texts WHERE id = ?1");
+  if (!q) return q.take_error();
+  q->bind_int64(1, text_id(source, sql(source_uid))).bind_int64(2, text_id(destination, destination_uid));
+  return q->run();
+}
+
+}  // namespace rows
+
+namespace {
+
+using rows::sql;
+
+// Bound on the trigrams one lookup intersects: more narrow the candidates
+// little further, and each costs a doclist read; instr() decides anyway.
+constexpr std::size_t kMaxTrigrams = 12;
+
+// The needle's code points as byte offsets (the needle is valid UTF-8: the
+// caller case-folded it through ICU).
+std::vector<std::size_t> code_point_starts(const std::string& text) {
+  std::vector<std::size_t> starts;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) starts.push_back(i);
+  }
+  return starts;
+}
+
+// An FTS5 expression: the AND of distinct trigrams of the needle, each a
+// quoted string ("" inside for "), spread over the whole needle.
+std::string trigram_query(const std::string& needle, const std::vector<std::size_t>& starts) {
+  const std::size_t count = starts.size() - 2;  // trigrams: starts.size() >= 3
+  std::vector<std::string> grams;
+  const std::size_t step = count <= kMaxTrigrams ? 1 : (count + kMaxTrigrams - 1) / kMaxTrigrams;
+  for (std::size_t i = 0; i < count; i += step) {
+    const std::size_t end = i + 3 < starts.size() ? starts[i + 3] : needle.size();
+    grams.push_back(needle.substr(starts[i], end - starts[i]));
+  }
+  if ((count - 1) % step != 0) grams.push_back(needle.substr(starts[count - 1]));  // always the last one
+  std::sort(grams.begin(), grams.end());
+  grams.erase(std::unique(grams.begin(), grams.end()), grams.end());
+  std::string query;
+  for (const std::string& gram : grams) {
+    if (!query.empty()) query += " AND ";
+    query += '"';
+    for (char c : gram) {
+      if (c == '"') query += '"';
+      query += c;
+    }
+    query += '"';
+  }
+  return query;
+}
+
+Status collect_uids(Statement& q, std::vector<Uid>& out) {
+  for (;;) {
+    auto row = q.step();
+    if (!row) return row.take_error();
+    if (!*row) return {};
+    out.push_back(rows::uid_of(q.column_int64(0)));
+  }
+}
+
+// Keeps the members of `wanted` (sorted, unique) only; sorts and dedups.
+std::vector<Uid> restrict_to(std::vector<Uid> found, const std::vector<Uid>& wanted) {
+  std::sort(found.begin(), found.end());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  std::erase_if(found, [&](Uid uid) { return !std::binary_search(wanted.begin(), wanted.end(), uid); });
+  return found;
+}
+
+}  // namespace
+
+Result<TextSearchResult> SqliteMailboxStore::search_text(MailboxId mailbox, std::span<const Uid> uids,
+                                                         TextSearchScope scope, const std::string& needle) {
+  const std::vector<std::size_t> starts = code_point_starts(needle);
+  if (starts.size() < kMinTextSearchChars) {
+    return make_error(Errc::unsupported, "a text index lookup needs at least 3 characters");
+  }
+  if (needle.find('\0') != std::string::npos) return make_error(Errc::unsupported, "NUL in a search string");
+  if (sql(mailbox) <= 0 || sql(mailbox) > (std::int64_t{1} << 31) - 1) {
+    return make_error(Errc::unsupported, "mailbox " + rows::mailbox_text(mailbox) + " is not indexed");
+  }
+  const std::vector<Uid> wanted = rows::sorted_unique(uids);
+  const std::string query = trigram_query(needle, starts);
+  const std::int64_t first_id = sql(mailbox) << 32;
+  const std::int64_t last_id = first_id + rows::kUidMax;
+  return readers_.with([&](Connection& db) {
+    return rows::in_snapshot(db, [&]() -> Result<TextSearchResult> {
+      std::vector<Uid> matched;
+      std::vector<Uid> not_indexed;
+      // Body text: from the mailbox's messages to their blobs' texts; the
+      // FTS5 candidates are computed once (an uncorrelated IN), and the
+      // stored text is read only for candidates (the CASE keeps that order).
+      auto body = db.prepare(
+          "SELECT m.uid FROM messages m JOIN blob_texts t ON t.sha256 = m.blob_sha256 "
+          "WHERE m.mailbox_id = ?1 AND CASE WHEN t.id IN "
+          "(SELECT rowid FROM blob_text_index WHERE blob_text_index MATCH ?2) "
+          "THEN instr(t.body, ?3) > 0 ELSE 0 END");
+      if (!body) return body.take_error();
+      body->bind_int64(1, sql(mailbox)).bind_text(2, query).bind_text(3, needle);
+      if (auto s = collect_uids(*body, matched); !s) return s.take_error();
+      if (scope == TextSearchScope::text) {
+        auto header = db.prepare(
+            "SELECT id - ?1 FROM message_texts WHERE id BETWEEN ?1 AND ?2 AND CASE WHEN id IN "
+            "(SELECT rowid FROM message_text_index WHERE message_text_index MATCH ?3 AND rowid BETWEEN ?1 AND ?2) "
+            "THEN instr(header, ?4) > 0 ELSE 0 END");
+        if (!header) return header.take_error();
+        header->bind_int64(1, first_id).bind_int64(2, last_id).bind_text(3, query).bind_text(4, needle);
+        if (auto s = collect_uids(*header, matched); !s) return s.take_error();
+      }
+      auto missing = db.prepare(
+          "SELECT m.uid FROM messages m WHERE m.mailbox_id = ?1 "
+          "AND NOT EXISTS (SELECT 1 FROM message_texts x WHERE x.id = ?2 + m.uid)");
+      if (!missing) return missing.take_error();
+      missing->bind_int64(1, sql(mailbox)).bind_int64(2, first_id);
+      if (auto s = collect_uids(*missing, not_indexed); !s) return s.take_error();
+      // A message without its own text row is unindexed even when its blob's
+      // body text is there (another message brought it).
+      TextSearchResult result{restrict_to(std::move(matched), wanted), restrict_to(std::move(not_indexed), wanted)};
+      std::erase_if(result.matched, [&](Uid uid) {
+        return std::binary_search(result.not_indexed.begin(), result.not_indexed.end(), uid);
+      });
+      return result;
+    });
+  });
+}
+
+}  // namespace postino::sqlite
