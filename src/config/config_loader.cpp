@@ -180,6 +180,30 @@ void read_submission(TableReader& t, Config& c) {
     c.submission.max_header_bytes = static_cast<std::uint32_t>(header_bytes);
   }
   t.boolean("add_missing_headers", c.submission.add_missing_headers);
+  if (auto domains = t.table("domain_limits")) {
+    for (const auto& key : domains->keys()) {
+      auto domain = parse_domain(key);
+      if (!domain) {
+        domains->bad_value(key, "is not a domain name");
+        continue;
+      }
+      auto table = domains->table(key);
+      if (!table) continue;
+      DomainSendLimits limits;
+      std::uint64_t value = 0;
+      if (table->has("messages_per_hour")) {
+        table->integer("messages_per_hour", value, 0, 100'000'000);
+        limits.messages_per_hour = value;
+      }
+      if (table->has("recipients_per_hour")) {
+        table->integer("recipients_per_hour", value, 0, 100'000'000);
+        limits.recipients_per_hour = value;
+      }
+      table->finish();
+      c.submission.domain_limits[*domain] = limits;
+    }
+    domains->finish();
+  }
   t.finish();
 }
 

@@ -75,6 +75,9 @@ recipients_per_hour = 1000
 max_auth_failures = 3            # per connection, then 421 and disconnect
 max_header_size = "256K"         # held to check From: and add Message-ID/Date
 add_missing_headers = true       # Message-ID, Date (and From) when missing
+# Per-domain defaults between the global ones above and an account's own:
+# [submission.domain_limits."students.example.org"]
+# messages_per_hour = 50
 
 [imap]
 max_line_length = 65536

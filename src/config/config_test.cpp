@@ -131,6 +131,31 @@ TEST_F(ConfigTest, SubmissionSection) {
   EXPECT_EQ(load.config->submission.max_auth_failures, 2u);
   EXPECT_EQ(load.config->submission.max_header_bytes, 64u << 10);
   EXPECT_FALSE(load.config->submission.add_missing_headers);
+  EXPECT_TRUE(load.config->submission.domain_limits.empty());
+
+  write("conf.d/15-domains.toml",
+        "[submission.domain_limits.\"Students.Example.ORG\"]\nmessages_per_hour = 20\n"
+        "[submission.domain_limits.\"staff.example.org\"]\nrecipients_per_hour = 0\n");
+  load = load_config(file);
+  ASSERT_TRUE(load.config) << load.diagnostics[0].str();
+  const auto& domains = load.config->submission.domain_limits;
+  ASSERT_EQ(domains.size(), 2u);
+  ASSERT_TRUE(domains.count("students.example.org"));  // keys lower-cased
+  EXPECT_EQ(domains.at("students.example.org").messages_per_hour, 20u);
+  EXPECT_FALSE(domains.at("students.example.org").recipients_per_hour);
+  EXPECT_FALSE(domains.at("staff.example.org").messages_per_hour);
+  EXPECT_EQ(domains.at("staff.example.org").recipients_per_hour, 0u);
+
+  write("conf.d/16-bad-domain.toml",
+        "[submission.domain_limits.\"not a domain\"]\nmessages_per_hour = 1\n"
+        "[submission.domain_limits.\"ok.example\"]\nmessages_per_day = 1\n");
+  load = load_config(file);
+  ASSERT_FALSE(load.config);
+  std::string bad;
+  for (const auto& d : load.diagnostics) bad += d.str() + "\n";
+  EXPECT_NE(bad.find("not a domain name"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("messages_per_day"), std::string::npos) << bad;
+  std::filesystem::remove(dir_ / "conf.d/16-bad-domain.toml");
 
   write("conf.d/20-bad.toml", "[submission]\nmessages_per_minute = 1\nmax_header_size = \"10\"\n");
   load = load_config(file);

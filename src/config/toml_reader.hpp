@@ -59,6 +59,8 @@ class TableReader {
     bad_value(key, "must be one of: " + allowed);
   }
 
+  // True when the key is present (read it with an accessor afterwards).
+  bool has(std::string_view key) const { return table_.contains(key); }
   // A sub-table, or nullopt if absent (an error if present but not a table).
   std::optional<TableReader> table(std::string_view key);
   // An array of tables ([[key]]), empty if absent.

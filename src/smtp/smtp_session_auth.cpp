@@ -19,6 +19,7 @@
 #include "runtime/blocking_pool.hpp"
 #include "sasl/base64.hpp"
 #include "sasl/sasl_mechanism.hpp"
+#include "smtp/send_limits.hpp"
 #include "smtp/sender_identity.hpp"
 #include "smtp/smtp_session.hpp"
 #include "smtp_proto/received_header.hpp"
@@ -86,11 +87,6 @@ struct ChargeJob {
   SendLimits limits;
   Result<ChargeOutcome> operator()() const { return rate_limits->charge(user, window_start, charge, limits); }
 };
-
-SendLimits limits_for(const SendingPolicy& policy, const SubmissionSettings& settings) {
-  return SendLimits{policy.messages_per_hour.value_or(settings.messages_per_hour),
-                    policy.recipients_per_hour.value_or(settings.recipients_per_hour)};
-}
 
 SmtpReply rate_limited() { return SmtpReply(451, "4.7.1", "Error: rate limit exceeded, try again later"); }
 
@@ -311,14 +307,14 @@ asio::awaitable<SmtpSession::SenderCheck> SmtpSession::check_submission_sender(c
     log::error("smtp_rate_lookup_failed", {{"user", login_->username}, {"error", found.counts.error().message}});
     co_return SenderCheck{temporary_failure(), {}};
   }
-  if (!within_send_limits(*found.counts, SendCounts{1, 0}, limits_for(*found.policy, submission_))) {
+  if (!within_send_limits(*found.counts, SendCounts{1, 0}, send_limits_for(*found.policy, submission_))) {
     co_return SenderCheck{rate_limited(), {}};
   }
   co_return SenderCheck{std::nullopt, std::move(*found.policy)};
 }
 
 asio::awaitable<std::optional<SmtpReply>> SmtpSession::check_recipient_rate() {
-  SendLimits limits = limits_for(*tx_->policy, submission_);
+  SendLimits limits = send_limits_for(*tx_->policy, submission_);
   if (limits.recipients == 0) co_return std::nullopt;
   CountsJob job{services_.rate_limits, login_->username, rate_window_start()};
   auto counts = co_await services_.blocking.run(std::move(job));
@@ -388,7 +384,7 @@ asio::awaitable<std::optional<SmtpReply>> SmtpSession::check_submitted_message()
   // transaction that every submission node sees.
   SendCounts charge{1, tx_->recipients.size()};
   ChargeJob job{services_.rate_limits, login_->username, rate_window_start(), charge,
-                limits_for(*tx_->policy, submission_)};
+                send_limits_for(*tx_->policy, submission_)};
   auto charged = co_await services_.blocking.run(std::move(job));
   if (!charged) {
     log::error("smtp_rate_charge_failed", {{"user", login_->username}, {"error", charged.error().message}});

@@ -4,14 +4,25 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
 
 namespace postino {
 
+// A domain's own defaults; an unset value falls back to the global one.
+struct DomainSendLimits {
+  std::optional<std::uint64_t> messages_per_hour;
+  std::optional<std::uint64_t> recipients_per_hour;
+};
+
 struct SubmissionSettings {
-  // Defaults for every account; `postino user set-limits` overrides them per
-  // account. Counted in fixed one-hour windows shared by every node. 0 = unlimited.
+  // Defaults for every account, overridden per domain by domain_limits and
+  // per account by `postino user set-limits` (the account's value wins).
+  // Counted in fixed one-hour windows shared by every node. 0 = unlimited.
   std::uint64_t messages_per_hour = 200;
   std::uint64_t recipients_per_hour = 1000;
+  std::map<std::string, DomainSendLimits> domain_limits;  // key: lower-case domain
   // Failed AUTH exchanges on one connection before 421 and disconnect
   // (across connections, runtime::AuthThrottle counts per client and user).
   std::uint32_t max_auth_failures = 3;

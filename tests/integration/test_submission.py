@@ -35,6 +35,9 @@ CONFIG = """[submission]
 max_auth_failures = 2
 messages_per_hour = 50
 recipients_per_hour = 200
+
+[submission.domain_limits."limited.test"]
+messages_per_hour = 1
 """
 
 PASSWORDS = {"alice": "alice secret 1", "bob": "bob-secret-2", "carol": "carol:secret=3", "dave": "dave secret 4"}
@@ -95,6 +98,10 @@ class SubmissionTest(unittest.TestCase):
         cls.node.cli("user", "set-limits", "carol@example.test", "--messages-per-hour", "2",
                      "--recipients-per-hour", "3", check=True)
         cls.node.cli("user", "suspend-sending", "dave@example.test", check=True)
+        cls.node.cli("domain", "add", "limited.test", check=True)
+        cls.node.add_user("erin@limited.test", "erin secret 5")
+        cls.node.add_user("finn@limited.test", "finn secret 6")
+        cls.node.cli("user", "set-limits", "finn@limited.test", "--messages-per-hour", "3", check=True)
         cls.node.start()
         cls.port = cls.node.ports["submission"]
         cls.tls_port = cls.node.ports["submissions"]
@@ -388,6 +395,28 @@ class SubmissionTest(unittest.TestCase):
                       "--recipients-per-hour", "default", check=True)
         with self.login("carol") as s:
             self.assertEqual(s.mail("carol@example.test")[0], 250)
+
+    def test_rate_limits_per_domain(self):
+        # limited.test allows 1 message per hour per account; finn's own
+        # limit (3) wins over his domain's.
+        def send(user, password, count):
+            codes = []
+            with self.starttls() as s:
+                s.login(user, password)
+                for i in range(count):
+                    code, text = s.mail(user)
+                    codes.append(code)
+                    if code != 250:
+                        self.assertEqual(text, b"4.7.1 Error: rate limit exceeded, try again later")
+                        continue
+                    self.assertEqual(s.rcpt("alice@example.test")[0], 250)
+                    self.assertEqual(s.data(b"From: %s\r\nSubject: domain %d\r\n\r\nx\r\n" % (user.encode(), i))[0], 250)
+            return codes
+        self.assertEqual(send("erin@limited.test", "erin secret 5", 2), [250, 451])
+        self.assertEqual(send("finn@limited.test", "finn secret 6", 4), [250, 250, 250, 451])
+        # The global default (50) still applies to example.test.
+        with self.login("bob") as s:
+            self.assertEqual(s.mail("bob@example.test")[0], 250)
 
     def test_suspended_sending_keeps_login(self):
         with self.login("dave") as s:  # the login itself still works
