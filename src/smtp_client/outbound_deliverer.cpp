@@ -64,6 +64,13 @@ TlsPolicy policy_for(const SmtpClientSettings& settings, const std::string& key,
   return settings.tls_policy;
 }
 
+// 452 with 4.5.3 (or no detail) is "too many recipients" (RFC 5321
+// 4.5.3.1.10); 452 4.2.2 or 4.3.1 (storage) is a plain deferral.
+bool too_many_recipients(const RecipientOutcome& outcome) {
+  return outcome.kind == OutcomeKind::deferred && outcome.code == 452 &&
+         (outcome.enhanced == "4.5.3" || outcome.enhanced == "4.0.0");
+}
+
 }  // namespace
 
 Result<std::unique_ptr<OutboundDeliverer>> OutboundDeliverer::create(SmtpClientSettings settings,
@@ -190,9 +197,27 @@ asio::awaitable<void> OutboundDeliverer::deliver_to(const std::string& key, Outb
     ++stats_.connections_opened;
   }
 
-  std::vector<RecipientOutcome> outcomes = co_await session->send(std::move(envelope), message);
-  ++stats_.transactions;
-  for (std::size_t j = 0; j < indexes.size() && j < outcomes.size(); ++j) out[indexes[j]] = std::move(outcomes[j]);
+  // RFC 5321 4.5.3.1.10: recipients refused with 452 while others were
+  // accepted go in a further transaction on the same connection, as many as
+  // it takes; each round delivers at least one, so this ends.
+  std::vector<std::size_t> pending(indexes.size());
+  for (std::size_t j = 0; j < pending.size(); ++j) pending[j] = j;
+  for (;;) {
+    OutboundEnvelope round = envelope;
+    round.recipients.clear();
+    for (std::size_t j : pending) round.recipients.push_back(envelope.recipients[j]);
+    std::vector<RecipientOutcome> outcomes = co_await session->send(std::move(round), message);
+    ++stats_.transactions;
+    std::vector<std::size_t> too_many;
+    bool progress = false;
+    for (std::size_t k = 0; k < pending.size() && k < outcomes.size(); ++k) {
+      if (outcomes[k].kind == OutcomeKind::delivered) progress = true;
+      if (too_many_recipients(outcomes[k])) too_many.push_back(pending[k]);
+      out[indexes[pending[k]]] = std::move(outcomes[k]);
+    }
+    if (too_many.empty() || !progress || !session->usable()) break;
+    pending = std::move(too_many);
+  }
 
   const bool keep = session->usable() && session->messages_sent() < settings_.max_messages_per_connection &&
                     dest.idle.size() < settings_.max_cached_connections_per_destination &&

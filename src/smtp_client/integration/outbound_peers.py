@@ -4,7 +4,8 @@ addresses and free ports:
 
   * AiosmtpdPeer: Python's aiosmtpd (Debian python3-aiosmtpd) in a thread,
     scripted per recipient (2xx/4xx/5xx), after DATA, with optional
-    STARTTLS, AUTH, SMTPUTF8 and without 8BITMIME;
+    STARTTLS, AUTH, SMTPUTF8, without 8BITMIME and with a recipient limit
+    per transaction (452 4.5.3 beyond it, as Postfix's smtpd);
   * SmtpSink: Postfix's smtp-sink(1), dumping each transaction to a file;
   * PipeliningProbe: announces PIPELINING and answers MAIL only once DATA has
     arrived, so a client that waits for each reply cannot get through;
@@ -62,6 +63,8 @@ class _Handler:
         reply = self.peer.rcpt_replies.get(address)
         if reply:
             return reply
+        if self.peer.max_recipients and len(envelope.rcpt_tos) >= self.peer.max_recipients:
+            return "452 4.5.3 Error: too many recipients"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 Ok"
 
@@ -99,8 +102,10 @@ class AiosmtpdPeer:
     """`with AiosmtpdPeer("127.0.0.8", port, rcpt_replies={...}) as peer:`"""
 
     def __init__(self, host, port, rcpt_replies=None, data_reply=None, tls_cert=None,
-                 credentials=None, smtputf8=True, hide_8bitmime=False, tls_broken=False):
+                 credentials=None, smtputf8=True, hide_8bitmime=False, tls_broken=False,
+                 max_recipients=0):
         self.host, self.port = host, port
+        self.max_recipients = max_recipients  # per transaction, then 452 4.5.3 (0: no limit)
         self.rcpt_replies = rcpt_replies or {}
         self.data_reply = data_reply
         self.hide_8bitmime = hide_8bitmime

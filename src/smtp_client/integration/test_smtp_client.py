@@ -174,6 +174,32 @@ class OutboundTest(unittest.TestCase):
             self.assertEqual(out[r]["code"], 554)
             self.assertIn("(in reply to end of DATA command)", out[r]["text"])
 
+    def test_too_many_recipients_go_in_further_transactions(self):
+        # RFC 5321 4.5.3.1.10: a 452 after some recipients were accepted
+        # means "send the rest in another transaction", not "retry later".
+        port = free_port(["127.0.0.8"])
+        rcpts = ["r%d@peer.test" % i for i in range(7)]
+        with AiosmtpdPeer("127.0.0.8", port, max_recipients=3,
+                          rcpt_replies={"r5@peer.test": "450 4.2.1 Mailbox busy"}) as peer:
+            out = self.one(rcpts, port=port)
+        self.assertEqual([len(m["rcpt_tos"]) for m in peer.messages], [3, 3])
+        self.assertEqual(sorted(r for m in peer.messages for r in m["rcpt_tos"]),
+                         sorted(r for r in rcpts if r != "r5@peer.test"))
+        self.assertEqual(len(peer.connections), 1)
+        for r in rcpts:
+            want = "deferred" if r == "r5@peer.test" else "sent"
+            self.assertEqual(out[r]["status"], want, out[r])
+        self.assertEqual(out["r5@peer.test"]["code"], 450)
+
+    def test_too_many_recipients_without_progress_is_deferred(self):
+        # A peer that takes no recipient at all: nothing to split, retry later.
+        port = free_port(["127.0.0.8"])
+        replies = {r: "452 4.5.3 Error: too many recipients" for r in ("a@peer.test", "b@peer.test")}
+        with AiosmtpdPeer("127.0.0.8", port, rcpt_replies=replies) as peer:
+            out = self.one(["a@peer.test", "b@peer.test"], port=port)
+        self.assertEqual({o["status"] for o in out.values()}, {"deferred"})
+        self.assertEqual(peer.messages, [])
+
     def test_connection_reuse_for_two_messages(self):
         port = free_port(["127.0.0.8"])
         with AiosmtpdPeer("127.0.0.8", port) as peer:
