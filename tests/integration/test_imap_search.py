@@ -10,24 +10,17 @@ import base64
 import imaplib
 import quopri
 import smtplib
-import ssl
 import time
 import unittest
 
 from harness import Node
+from imap_helpers import tls_context
 from smtp_helpers import wait_for_messages
 
 USER = "demo@example.test"
 PASSWORD = "pw-demo"
 APPENDED = 300
 SMTP_DELIVERED = 12
-
-
-def tls_context():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 def encoded_word(text):
