@@ -347,7 +347,8 @@ struct Stream::Deflate {
   z_stream out{};  // deflate
   bool in_ready = false;
   bool out_ready = false;
-  bool in_ended = false;  // the peer ended its DEFLATE stream: nothing may follow
+  bool in_ended = false;   // the peer ended its DEFLATE stream: nothing may follow
+  bool in_failed = false;  // corrupt input seen: every later read fails
   // Compressed input not yet inflated; released once consumed, so an idle
   // connection holds none.
   std::vector<unsigned char> in_buf;
@@ -559,6 +560,7 @@ asio::awaitable<ReadOutcome> Stream::try_read_some(asio::mutable_buffer buffer, 
   const std::size_t want = std::min(buffer.size(), kMaxZlibSlice);
   for (;;) {
     if (d.in_ended) throw system_error(bad_message(), "inflate: data after the end of the DEFLATE stream");
+    if (d.in_failed) throw system_error(bad_message(), "inflate: corrupt DEFLATE data");
     z_stream& z = d.in;
     const uInt in_before = z.avail_in;
     z.next_out = static_cast<Bytef*>(buffer.data());
@@ -574,8 +576,10 @@ asio::awaitable<ReadOutcome> Stream::try_read_some(asio::mutable_buffer buffer, 
       if (produced > 0) co_return ReadOutcome{ReadEnd::data, produced};
       continue;  // throws above
     }
-    if (rc != Z_OK && rc != Z_BUF_ERROR) throw system_error(bad_message(), "inflate: corrupt DEFLATE data");
+    if (rc != Z_OK && rc != Z_BUF_ERROR) d.in_failed = true;
+    // Bytes decoded before an error are delivered first; the next read fails.
     if (produced > 0) co_return ReadOutcome{ReadEnd::data, produced};
+    if (d.in_failed) throw system_error(bad_message(), "inflate: corrupt DEFLATE data");
     if (z.avail_in > 0) {
       if (z.avail_in < in_before) continue;  // consumed block headers only
       throw system_error(bad_message(), "inflate: no progress");
