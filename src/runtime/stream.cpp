@@ -349,6 +349,7 @@ struct Stream::Deflate {
   bool out_ready = false;
   bool in_ended = false;   // the peer ended its DEFLATE stream: nothing may follow
   bool in_failed = false;  // corrupt input seen: every later read fails
+  bool in_full = false;    // the last inflate filled its output: zlib may hold more
   // Compressed input not yet inflated; released once consumed, so an idle
   // connection holds none.
   std::vector<unsigned char> in_buf;
@@ -567,6 +568,7 @@ asio::awaitable<ReadOutcome> Stream::try_read_some(asio::mutable_buffer buffer, 
     z.avail_out = static_cast<uInt>(want);
     const int rc = inflate(&z, Z_SYNC_FLUSH);
     const std::size_t produced = want - z.avail_out;
+    d.in_full = z.avail_out == 0;
     if (z.avail_in == 0) {
       std::vector<unsigned char>().swap(d.in_buf);
       z.next_in = nullptr;
@@ -595,6 +597,48 @@ asio::awaitable<ReadOutcome> Stream::try_read_some(asio::mutable_buffer buffer, 
     z.next_in = d.in_buf.data();
     z.avail_in = static_cast<uInt>(raw.bytes);
   }
+}
+
+asio::awaitable<ReadOutcome> Stream::wait_readable(milliseconds timeout, bool interruptible) {
+  StopSignal* stop = interruptible ? stop_ : nullptr;
+  if (stop != nullptr && stop->requested()) co_return ReadOutcome{ReadEnd::stopping, 0};
+  constexpr ReadOutcome kReady{ReadEnd::data, 0};
+  if (deflate_) {
+    const Deflate& d = *deflate_;
+    if (d.in.avail_in > 0 || d.in_full || d.in_ended || d.in_failed) co_return kReady;
+  }
+  error_code ec;
+  if (tls_) {
+    if (SSL_pending(tls_->ssl) > 0 || SSL_has_pending(tls_->ssl) == 1) co_return kReady;
+    read_timer_.expires_after(timeout);
+    const WaitEnd end = co_await tls_->wait(Want::read, tls_->read_wait, read_timer_, stop);
+    if (end == WaitEnd::ready || socket_.available(ec) > 0) co_return kReady;  // data wins a tie
+    co_return ReadOutcome{end == WaitEnd::timeout ? ReadEnd::timeout : ReadEnd::stopping, 0};
+  }
+  read_timer_.expires_after(timeout);
+  std::size_t first = 0;
+  error_code socket_ec;
+  if (stop != nullptr) {
+    auto group = make_parallel_group(socket_.async_wait(Socket::wait_read, asio::deferred),
+                                     read_timer_.async_wait(asio::deferred), stop->async_wait());
+    auto result = co_await group.async_wait(wait_for_one(), asio::use_awaitable);
+    first = std::get<0>(result)[0];
+    socket_ec = std::get<1>(result);
+  } else {
+    auto group = make_parallel_group(socket_.async_wait(Socket::wait_read, asio::deferred),
+                                     read_timer_.async_wait(asio::deferred));
+    auto result = co_await group.async_wait(wait_for_one(), asio::use_awaitable);
+    first = std::get<0>(result)[0];
+    socket_ec = std::get<1>(result);
+  }
+  const bool outside = cancelled(co_await asio::this_coro::cancellation_state);
+  if (outside) throw system_error(asio::error::operation_aborted, "read cancelled");
+  if (first == 0) {
+    if (socket_ec) throw system_error(socket_ec, "read");
+    co_return kReady;
+  }
+  if (socket_.available(ec) > 0) co_return kReady;  // data wins a tie
+  co_return ReadOutcome{first == 1 ? ReadEnd::timeout : ReadEnd::stopping, 0};
 }
 
 asio::awaitable<std::size_t> Stream::read_some(asio::mutable_buffer buffer, milliseconds timeout) {

@@ -108,6 +108,12 @@ class Stream {
   // and the server is stopping, returns ReadEnd::stopping instead of waiting.
   asio::awaitable<ReadOutcome> try_read_some(asio::mutable_buffer buffer, std::chrono::milliseconds timeout,
                                              bool interruptible);
+  // Waits until input is there to read (on the socket, or already decrypted
+  // or inflated), without a buffer: a reader holds none while its session
+  // idles. ReadEnd::data (bytes 0) means "read now"; timeout and stopping
+  // as try_read_some. A following read may still wait for the rest of a
+  // TLS record.
+  asio::awaitable<ReadOutcome> wait_readable(std::chrono::milliseconds timeout, bool interruptible);
   // Reads exactly buffer.size() bytes (PROXY header); same errors as read_some.
   asio::awaitable<void> read_exact(asio::mutable_buffer buffer, std::chrono::milliseconds timeout);
   // Writes everything; a timeout throws system_error(timed_out). The bytes

@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "runtime/line_reader.hpp"
 #include "runtime/runtime_settings.hpp"
 #include "runtime/stop_signal.hpp"
 #include "runtime/test_tls.hpp"
@@ -361,6 +362,8 @@ TEST(StreamTls, ReadTimeoutKeepsConnectionUsable) {
 }
 
 asio::awaitable<void> request_stop(StopSignal* stop) {
+  // co_spawn starts us inline: let the read reach its wait first.
+  co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
   stop->request();
   co_return;
 }
@@ -461,6 +464,44 @@ TEST(StreamTls, CloseEndsPendingRead) {
     peer.read_to_end();
   });
   EXPECT_NE(got, "no error");
+}
+
+// An idle reader holds no buffer: LineReader releases it and waits with
+// Stream::wait_readable, then reads into a fresh 4 KiB.
+asio::awaitable<void> note_idle_buffer(LineReader* reader, std::size_t* idle_bytes, std::promise<void>* noted) {
+  // co_spawn starts us inline: let the reader reach its wait first.
+  co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+  *idle_bytes = reader->buffer_bytes();
+  noted->set_value();
+  co_return;
+}
+
+asio::awaitable<std::string> two_lines(Stream& s, std::size_t* idle_bytes, std::size_t* after_bytes,
+                                       std::promise<void>* noted) {
+  co_await s.start_tls();
+  LineReader reader(s, 1000);
+  const Line first = co_await reader.read_line(5s);
+  // Runs once the next read_line waits.
+  asio::co_spawn(co_await asio::this_coro::executor, note_idle_buffer(&reader, idle_bytes, noted), asio::detached);
+  const Line second = co_await reader.read_line(5s);
+  *after_bytes = reader.buffer_bytes();
+  co_return first.text + "|" + second.text;
+}
+
+TEST(StreamTls, IdleLineReaderHoldsNoBuffer) {
+  Fixture f;
+  std::size_t idle_bytes = 99;
+  std::size_t after_bytes = 0;
+  std::promise<void> noted;
+  const std::string got = f.run(two_lines(*f.stream, &idle_bytes, &after_bytes, &noted), [&, fd = f.take_peer()] {
+    auto peer = BlockingTls::client(fd);
+    peer.write("one\r\n");
+    noted.get_future().wait();
+    peer.write("two\r\n");
+  });
+  EXPECT_EQ(got, "one|two");
+  EXPECT_EQ(idle_bytes, 0u);
+  EXPECT_EQ(after_bytes, 4096u);
 }
 
 // --- Client side ---
@@ -637,6 +678,35 @@ TEST(StreamCompression, AboveTls) {
     }
     require(plain == data, "deflated over TLS");
   });
+}
+
+// Many lines in one compressed burst: after the reader consumed what one
+// 4 KiB read inflated, zlib still holds input; wait_readable must say so
+// instead of waiting on a socket that has nothing more.
+asio::awaitable<std::size_t> count_lines(Stream& s, std::size_t n) {
+  require(s.start_compression().ok(), "start_compression");
+  LineReader reader(s, 1000);
+  std::size_t good = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Line line = co_await reader.read_line(5s);
+    if (line.text == "line " + std::to_string(i) + std::string(90, '.')) ++good;
+  }
+  co_await s.write_all(std::string_view("done"), 5s);
+  co_return good;
+}
+
+TEST(StreamCompression, LineReaderDrainsInflatedBurst) {
+  Fixture f(false);
+  const std::size_t n = 500;
+  const std::size_t good = f.run(count_lines(*f.stream, n), [&, fd = f.take_peer()] {
+    PeerZlib z;
+    std::string text;
+    for (std::size_t i = 0; i < n; ++i) text += "line " + std::to_string(i) + std::string(90, '.') + "\r\n";
+    write_fd(fd, z.compress(text));
+    require(read_plain_fd(fd, z, 4) == "done", "done");
+    ::close(fd);
+  });
+  EXPECT_EQ(good, n);
 }
 
 // 16 MiB of zeros compress to ~16 KiB; every read must stay within its
