@@ -48,5 +48,7 @@ awaitable<void> cmd_sort(ImapSession& session, const Command& command);
 awaitable<void> cmd_thread(ImapSession& session, const Command& command);
 // cmd_quota.cpp: GETQUOTA, GETQUOTAROOT, SETQUOTA (RFC 9208)
 awaitable<void> cmd_quota(ImapSession& session, const Command& command);
+// cmd_compress.cpp: COMPRESS=DEFLATE (RFC 4978)
+awaitable<void> cmd_compress(ImapSession& session, const Command& command);
 
 }  // namespace postino::imap

@@ -85,7 +85,8 @@ std::vector<std::string> ImapSession::capabilities() const {
                         "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "CREATE-SPECIAL-USE",
                         "CONDSTORE", "QRESYNC", "ESEARCH", "SEARCHRES", "QUOTA", "QUOTA=RES-STORAGE",
                         "QUOTA=RES-MESSAGE", "STATUS=SIZE", "SAVEDATE", "MULTIAPPEND", "WITHIN", "UTF8=ACCEPT",
-                        "BINARY", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES"}) {
+                        "BINARY", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES",
+                        "COMPRESS=DEFLATE"}) {
     caps.emplace_back(c);
   }
   caps.push_back("APPENDLIMIT=" + std::to_string(settings_.max_append_bytes));
@@ -350,7 +351,7 @@ asio::awaitable<void> ImapSession::dispatch(Command& command, CommandText& text)
     case CommandKind::getquota:
     case CommandKind::getquotaroot:
     case CommandKind::setquota: co_await cmd_quota(*this, command); break;
-    case CommandKind::compress: no(command, "CANNOT", "COMPRESS is not offered"); break;
+    case CommandKind::compress: co_await cmd_compress(*this, command); break;
   }
 }
 

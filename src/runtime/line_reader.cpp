@@ -39,12 +39,15 @@ std::size_t LineReader::discard_buffered() {
 asio::awaitable<bool> LineReader::fill(Clock::time_point deadline, bool interruptible) {
   if (begin_ == end_) {
     begin_ = end_ = 0;
-    // A long line grew the buffer (up to max_line_bytes): give it back before
-    // waiting, so that thousands of idle sessions hold 4 KiB each, not 64.
-    if (buf_.size() > kMinBuffer) {
-      buf_.resize(kMinBuffer);
-      buf_.shrink_to_fit();
+    // Nothing buffered: give the buffer back before waiting, so that
+    // thousands of idle sessions hold none (and a long line's growth, up to
+    // max_line_bytes, is not kept either).
+    std::vector<char>().swap(buf_);
+    const auto ready = co_await stream_.wait_readable(left_until(deadline), interruptible);
+    if (ready.end == ReadEnd::timeout) {
+      throw boost::system::system_error(boost::asio::error::timed_out, "read timed out");
     }
+    if (ready.end == ReadEnd::stopping) co_return false;
   }
   if (end_ == buf_.size()) {
     if (begin_ > 0) {

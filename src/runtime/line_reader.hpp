@@ -1,9 +1,11 @@
 // LineReader: bounded reads of protocol lines and counted octets (SMTP
 // BDAT, IMAP literals) over a Stream. A line longer than the limit is
 // discarded through its LF and reported as too_long: input never grows the
-// buffer beyond max(max_line_bytes, 4 KiB), and once a long line has been
-// consumed the buffer shrinks back to 4 KiB (an idle session holds no more). Each call's timeout bounds the
-// whole call, so a client trickling one byte at a time cannot hold it open.
+// buffer beyond max(max_line_bytes, 4 KiB). Once everything buffered has been
+// consumed the buffer is released before waiting for more (Stream::
+// wait_readable), so an idle session holds none; reads use 4 KiB. Each
+// call's timeout bounds the whole call, so a client trickling one byte at a
+// time cannot hold it open.
 #pragma once
 
 #include <chrono>
@@ -62,7 +64,7 @@ class LineReader {
   bool has_buffered() const { return end_ > begin_; }
   std::size_t buffered_bytes() const { return end_ - begin_; }
   std::size_t discard_buffered();
-  // Bytes of buffer held (tests): back to 4 KiB once a long line is consumed.
+  // Bytes of buffer held (tests): 4 KiB after a read, 0 while waiting idle.
   std::size_t buffer_bytes() const { return buf_.size(); }
   // Puts bytes back in front of the buffered input, e.g. commands a client
   // pipelined after the CRLF.CRLF that ended DATA (RFC 2920 3.1), which

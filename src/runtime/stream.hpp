@@ -1,9 +1,14 @@
 // Stream: the byte stream every protocol session uses: plain TCP or TLS,
 // with in-place STARTTLS (RFC 3207, RFC 2595, RFC 8314 implicit TLS), a
-// deadline on every read, write and handshake, and the TLS facts protocols
-// report (Received header, tls-exporter channel binding, RFC 9266).
+// deadline on every read, write and handshake, the TLS facts protocols
+// report (Received header, tls-exporter channel binding, RFC 9266), and
+// DEFLATE compression above TLS (RFC 4978 IMAP COMPRESS).
+// TLS is OpenSSL driven directly on the socket (no asio::ssl::stream): an
+// idle connection holds no record buffers (see docs/architecture.md).
 // Security: endpoints may be replaced only by a PROXY header from a trusted
-// peer (the listener checks). Threads: one read and one write at a time.
+// peer (the listener checks); inflated input never exceeds the caller's
+// buffer (no compression bomb). Threads: all calls on the stream's
+// executor; one read and one write may be outstanding at the same time.
 #pragma once
 
 #include <chrono>
@@ -86,6 +91,16 @@ class Stream {
   // extended master secret (RFC 9266 section 3: not unique there).
   Result<std::vector<std::uint8_t>> tls_exporter() const;
 
+  // --- Compression (RFC 4978 COMPRESS=DEFLATE) ---
+  bool is_compressed() const { return deflate_ != nullptr; }
+  // From the next byte on, both directions are raw DEFLATE (RFC 1951) above
+  // TLS; every write_all ends with a sync flush, so the peer can decode each
+  // response as soon as it arrives. read_ahead: bytes the caller already
+  // read from this stream past the command (a LineReader's buffer), which
+  // are compressed input. Call with no read or write outstanding. Errors:
+  // unsupported when already active, io_error when zlib cannot start.
+  Status start_compression(std::string_view read_ahead = {});
+
   // --- I/O. Errors (EOF, reset, TLS) throw boost::system::system_error. ---
   // Reads at least one byte; a timeout throws system_error(timed_out).
   asio::awaitable<std::size_t> read_some(asio::mutable_buffer buffer, std::chrono::milliseconds timeout);
@@ -93,6 +108,12 @@ class Stream {
   // and the server is stopping, returns ReadEnd::stopping instead of waiting.
   asio::awaitable<ReadOutcome> try_read_some(asio::mutable_buffer buffer, std::chrono::milliseconds timeout,
                                              bool interruptible);
+  // Waits until input is there to read (on the socket, or already decrypted
+  // or inflated), without a buffer: a reader holds none while its session
+  // idles. ReadEnd::data (bytes 0) means "read now"; timeout and stopping
+  // as try_read_some. A following read may still wait for the rest of a
+  // TLS record.
+  asio::awaitable<ReadOutcome> wait_readable(std::chrono::milliseconds timeout, bool interruptible);
   // Reads exactly buffer.size() bytes (PROXY header); same errors as read_some.
   asio::awaitable<void> read_exact(asio::mutable_buffer buffer, std::chrono::milliseconds timeout);
   // Writes everything; a timeout throws system_error(timed_out). The bytes
@@ -112,10 +133,16 @@ class Stream {
 
  private:
   struct Tls;
-  asio::awaitable<void> handshake(bool server, std::chrono::milliseconds timeout);
+  struct Deflate;
+  asio::awaitable<void> handshake(std::chrono::milliseconds timeout);
+  // One read or write of the layer under compression (plain or TLS).
+  asio::awaitable<ReadOutcome> raw_read(asio::mutable_buffer buffer, std::chrono::milliseconds timeout,
+                                        StopSignal* stop);
+  asio::awaitable<void> raw_write(asio::const_buffer data, std::chrono::milliseconds timeout);
 
-  Socket socket_;  // moved into tls_ by start_tls
+  Socket socket_;  // under TLS too: OpenSSL reads and writes its descriptor
   std::unique_ptr<Tls> tls_;
+  std::unique_ptr<Deflate> deflate_;
   asio::steady_timer read_timer_;
   asio::steady_timer write_timer_;
   asio::ip::tcp::endpoint remote_;

@@ -3,7 +3,7 @@
 imapflow/install.sh installs the pinned imapflow into imapflow/deps (once;
 IMAPFLOW_DIR overrides the place); imapflow/client.mjs connects over IMAPS
 with the node's certificate as its only CA and prints what it saw as JSON:
-capabilities, LIST, STATUS, the selected mailbox, FETCH of envelope,
+capabilities, COMPRESS=DEFLATE (imapflow turns it on by itself), LIST, STATUS, the selected mailbox, FETCH of envelope,
 bodyStructure and source, header fields and raw body parts, a decoded part
 download, a 2 MB message (BODY[] streamed, a 1.5 MB attachment decoded),
 STORE, APPEND, SEARCH,
@@ -95,6 +95,7 @@ class ImapflowTest(unittest.TestCase):
         r = self.run_client()
 
         self.assertTrue(r["secure"])
+        self.assertTrue(r["compressed"], "imapflow did not negotiate COMPRESS=DEFLATE")
         for cap in ("IMAP4REV1", "IDLE", "UIDPLUS", "MOVE", "CONDSTORE", "SPECIAL-USE"):
             self.assertIn(cap, [c.upper() for c in r["capabilities"]])
         self.assertIn("CONDSTORE", r["enabled"])

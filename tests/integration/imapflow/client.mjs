@@ -88,6 +88,9 @@ async function main() {
   result.capabilities = [...a.capabilities.keys()].sort();
   result.enabled = [...a.enabled].sort();
   result.secure = a.secureConnection;
+  // imapflow negotiates COMPRESS=DEFLATE (RFC 4978) itself when advertised;
+  // its inflater exists only once the server accepted (no public flag).
+  result.compressed = Boolean(a._inflate && a._deflate);
   result.list = (await a.list()).map((m) => ({ path: m.path, specialUse: m.specialUse || null,
                                                flags: [...m.flags].sort(), delimiter: m.delimiter }));
   const st = await a.status('INBOX', { messages: true, uidNext: true, unseen: true, uidValidity: true,
