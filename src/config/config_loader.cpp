@@ -85,6 +85,7 @@ void read_server(TableReader& t, Config& c, const std::filesystem::path& base_di
   c.server.pid_file = resolve_path(base_dir, c.server.pid_file);
   t.integer("io_threads", c.runtime.io_threads, 0, 256);
   t.integer("blocking_threads", c.runtime.blocking_threads, 1, 256);
+  t.integer("password_threads", c.runtime.password_threads, 1, 64);
   t.finish();
 }
 
@@ -211,6 +212,7 @@ void read_imap(TableReader& t, Config& c) {
   t.integer("max_line_length", c.imap.max_line_bytes, 1024, 16u << 20);
   t.size_bytes("max_command_size", c.imap.max_command_bytes);
   t.size_bytes("max_append_size", c.imap.max_append_bytes);
+  t.boolean("literal_plus", c.imap.literal_plus);
   t.integer("max_bad_commands", c.imap.max_bad_commands, 1, 1000);
   t.integer("max_auth_failures", c.imap.max_auth_failures, 1, 100);
   t.integer("max_connections_per_user", c.imap.max_connections_per_user, 0, 100000);

@@ -17,6 +17,7 @@ data_dir = "."
 pid_file = "postino.pid"
 # io_threads = 0          # 0: one per core
 # blocking_threads = 16   # SQLite, fsync, directory lookups
+# password_threads = 2    # password verification (yescrypt), apart from store work
 
 [log]
 level = "info"            # debug, info, warn, error
@@ -83,6 +84,7 @@ add_missing_headers = true       # Message-ID, Date (and From) when missing
 max_line_length = 65536
 max_command_size = "1M"          # all lines and non-APPEND literals of one command
 max_append_size = "25M"          # APPENDLIMIT
+literal_plus = true              # RFC 7888: LITERAL+ (any size); false: LITERAL- ({N+} up to 4096 bytes)
 max_bad_commands = 20
 max_auth_failures = 3            # per connection
 max_connections_per_user = 50

@@ -1,8 +1,10 @@
 // CREATE (RFC 9051 6.3.4) with CREATE-SPECIAL-USE (RFC 6154 3): missing
-// parents are created too; INBOX and existing names are refused.
+// parents are created too; INBOX and existing names are refused. The OK
+// carries the new mailbox's MAILBOXID (RFC 8474 4.1).
 #include "imap/commands.hpp"
 #include "imap/imap_session.hpp"
 #include "imap/mailbox_names.hpp"
+#include "store/object_ids.hpp"
 
 namespace postino::imap {
 
@@ -32,21 +34,20 @@ awaitable<void> cmd_create(ImapSession& session, const Command& command) {
   MailboxStore& store = session.services().mailboxes;
   AccountId account = session.account().id;
   std::string target = *name;
-  auto job = [&store, account, target, use]() -> Status {
+  auto job = [&store, account, target, use]() -> Result<MailboxRecord> {
     for (const auto& parent : parents_of(target)) {
       auto made = store.create_mailbox(account, parent, "");
       if (!made && made.error().code != Errc::already_exists) return made.take_error();
     }
-    auto made = store.create_mailbox(account, target, use);
-    if (!made) return made.take_error();
-    return {};
+    return store.create_mailbox(account, target, use);
   };
   auto created = co_await session.blocking(std::move(job));
   if (!created) {
     session.store_error(command, created.error());
     co_return;
   }
-  session.ok(command, "CREATE completed");
+  session.tagged(command, "OK", "MAILBOXID (" + mailbox_object_id(created->id, created->uid_validity) + ")",
+                 "CREATE completed");
 }
 
 }  // namespace postino::imap

@@ -1,7 +1,8 @@
 // FETCH and UID FETCH (RFC 9051 6.4.5), with CONDSTORE's CHANGEDSINCE and
 // MODSEQ (RFC 7162 3.1.4) and QRESYNC's VANISHED (RFC 7162 3.2.6). Messages
 // go in batches: one store read per batch, one blocking job renders it,
-// large bodies stream in chunks. Fetching a body without .PEEK sets \Seen
+// large bodies stream in chunks; items the session's view holds (UID,
+// FLAGS, MODSEQ) alone are written from the view without a store read. Fetching a body without .PEEK sets \Seen
 // (RFC 9051 6.4.5), reported with FLAGS.
 #include <algorithm>
 
@@ -64,6 +65,24 @@ awaitable<void> cmd_fetch(ImapSession& session, const Command& command) {
                                      [](const FetchAttribute& a) { return a.item == FetchItem::flags; });
   bool expunged_seen = false;
 
+  if (!with_record && !set_seen) {
+    // Only UID, FLAGS, MODSEQ (THREADID): the view has them all, so the
+    // responses are written here, without a store read or a pool hop.
+    FetchFacts options;
+    options.include_modseq = enabled.condstore;
+    options.include_uid = command.uid;
+    std::string line;
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+      const ViewMessage& m = view.at(seqs[i]);
+      line.clear();
+      append_view_fetch(line, seqs[i], m, !enabled.imap4rev2 && view.is_recent(m.uid), options, attributes);
+      session.out().raw(line);
+      if (i % 256 == 255) co_await session.flush_if_large();
+    }
+    session.ok(command, command.uid ? "UID FETCH completed" : "FETCH completed");
+    co_return;
+  }
+
   for (std::size_t start = 0; start < seqs.size(); start += kBatchMessages) {
     std::vector<std::uint32_t> batch(seqs.begin() + static_cast<std::ptrdiff_t>(start),
                                      seqs.begin() + static_cast<std::ptrdiff_t>(std::min(seqs.size(), start + kBatchMessages)));
@@ -88,40 +107,27 @@ awaitable<void> cmd_fetch(ImapSession& session, const Command& command) {
         }
       }
     }
-    std::vector<MessageRecord> records;
-    if (with_record) {
-      auto job3 = [&store, mailbox, uids, with_structure] { return store.read_messages(mailbox, uids, with_structure); };
-      auto read = co_await session.blocking(std::move(job3));
-      if (!read) {
-        session.store_error(command, read.error());
-        co_return;
-      }
-      records = std::move(*read);
+    auto job3 = [&store, mailbox, uids, with_structure] { return store.read_messages(mailbox, uids, with_structure); };
+    auto read = co_await session.blocking(std::move(job3));
+    if (!read) {
+      session.store_error(command, read.error());
+      co_return;
     }
+    std::vector<MessageRecord> records = std::move(*read);
     // Facts per message from the view; records matched by UID (an expunged
     // one is missing: skipped, and the command ends NO [EXPUNGEISSUED]).
     std::vector<FetchFacts> facts;
     std::vector<const MessageRecord*> matched;
     std::vector<std::vector<FetchAttribute>> per_message;
-    std::vector<MessageRecord> bare;
-    bare.reserve(batch.size());
     std::size_t r = 0;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const ViewMessage& m = view.at(batch[i]);
       const MessageRecord* record = nullptr;
-      if (with_record) {
-        while (r < records.size() && records[r].uid < m.uid) ++r;
-        if (r < records.size() && records[r].uid == m.uid) record = &records[r];
-        if (record == nullptr) {
-          expunged_seen = true;
-          continue;
-        }
-      } else {
-        // Only UID/FLAGS/MODSEQ asked: the view has them, no store read.
-        MessageRecord uid_only;
-        uid_only.uid = m.uid;
-        bare.push_back(std::move(uid_only));
-        record = &bare.back();
+      while (r < records.size() && records[r].uid < m.uid) ++r;
+      if (r < records.size() && records[r].uid == m.uid) record = &records[r];
+      if (record == nullptr) {
+        expunged_seen = true;
+        continue;
       }
       FetchFacts f;
       f.seq = batch[i];
@@ -131,6 +137,7 @@ awaitable<void> cmd_fetch(ImapSession& session, const Command& command) {
       f.include_modseq = enabled.condstore;
       f.include_uid = command.uid;
       f.utf8 = session.utf8();
+      f.account = session.account().id;
       facts.push_back(std::move(f));
       matched.push_back(record);
       std::vector<FetchAttribute> own = attributes;

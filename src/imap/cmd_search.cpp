@@ -19,6 +19,7 @@ SearchInput search_input(ImapSession& session) {
   input.exists = view.exists();
   input.last_uid = view.last_uid();
   input.saved = session.saved_search();
+  input.account = session.account().id;
   input.now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   for (std::uint32_t seq = 1; seq <= view.exists(); ++seq) {
     const ViewMessage& m = view.at(seq);

@@ -1,18 +1,21 @@
 // SELECT and EXAMINE (RFC 9051 6.3.2, 6.3.3), with CONDSTORE's
-// HIGHESTMODSEQ (RFC 7162 3.1.2) and QRESYNC's resynchronisation (RFC 7162
-// 3.2.5: VANISHED (EARLIER) and the changed messages' flags).
+// HIGHESTMODSEQ (RFC 7162 3.1.2), QRESYNC's resynchronisation (RFC 7162
+// 3.2.5: VANISHED (EARLIER) and the changed messages' flags) and OBJECTID's
+// MAILBOXID (RFC 8474 4.2). The view is built from the store's light
+// per-message query (UID, modseq, flags): no message record is read.
 #include <algorithm>
 #include <set>
 
 #include "imap/commands.hpp"
 #include "imap/imap_session.hpp"
+#include "store/object_ids.hpp"
 
 namespace postino::imap {
 namespace {
 
 struct Opened {
   MailboxRecord record;
-  std::vector<MessageRecord> messages;
+  std::vector<MessageFlags> messages;
   RecentClaim recent;
 };
 
@@ -25,7 +28,7 @@ Result<Opened> open_mailbox(MailboxStore& store, AccountId account, const std::s
     if (!claimed) return claimed.take_error();
     recent = *claimed;
   }
-  auto messages = store.list_messages(record->id);
+  auto messages = store.list_message_flags(record->id);
   if (!messages) return messages.take_error();
   return Opened{std::move(*record), std::move(*messages), recent};
 }
@@ -77,13 +80,14 @@ awaitable<void> cmd_select(ImapSession& session, const Command& command) {
     }
     co_return;
   }
-  auto view = std::make_unique<SelectedMailbox>(opened->record, examine, opened->messages, opened->recent);
   std::set<std::string> keywords;
-  for (const MessageRecord& m : opened->messages) {
+  for (const MessageFlags& m : opened->messages) {
     for (const auto& f : m.flags) {
       if (!f.empty() && f[0] != '\\') keywords.insert(f);
     }
   }
+  auto view = std::make_unique<SelectedMailbox>(std::move(opened->record), examine, std::move(opened->messages),
+                                                opened->recent);
   std::string keyword_text;
   for (const auto& k : keywords) keyword_text += " " + k;
   session.select(std::move(view));
@@ -103,6 +107,7 @@ awaitable<void> cmd_select(ImapSession& session, const Command& command) {
   out.untagged().status("OK", "UIDVALIDITY " + std::to_string(selected.uid_validity()), "UIDs valid");
   out.untagged().status("OK", "UIDNEXT " + std::to_string(selected.uid_next()), "Predicted next UID");
   out.untagged().status("OK", "HIGHESTMODSEQ " + std::to_string(selected.highest_modseq()), "Highest");
+  out.untagged().status("OK", "MAILBOXID (" + mailbox_object_id(selected.id(), selected.uid_validity()) + ")", "Ok");
   if (rev2) out.untagged().raw("LIST () \"/\" ").mailbox(selected.record().name).end();
 
   if (args.qresync && args.qresync->uidvalidity == selected.uid_validity()) {

@@ -9,6 +9,7 @@
 #include "mime/imap_render.hpp"
 #include "mime/section.hpp"
 #include "mime/transfer_decoder.hpp"
+#include "store/object_ids.hpp"
 
 namespace postino::imap {
 namespace {
@@ -177,9 +178,12 @@ Status render_one(Source& source, Renderer& r, const MessageRecord& record, cons
     case FetchItem::rfc822_size:
       out += "RFC822.SIZE " + std::to_string(record.size_bytes);
       return {};
-    case FetchItem::emailid:
+    case FetchItem::emailid:  // RFC 8474 5.1
+      out += "EMAILID (" + email_object_id(facts.account, record.blob, record.header_prefix) + ")";
+      return {};
     case FetchItem::threadid:
-      out += std::string(a.item == FetchItem::emailid ? "EMAILID" : "THREADID") + " NIL";
+      // RFC 8474 5.2: NIL, as a server that does not compute threads says.
+      out += "THREADID NIL";
       return {};
     case FetchItem::envelope:
     case FetchItem::body:
@@ -257,11 +261,70 @@ bool needs_structure(const std::vector<FetchAttribute>& attributes) {
   return false;
 }
 
+bool view_only(FetchItem item) {
+  // THREADID is always NIL (fetch_response.cpp render_one).
+  return item == FetchItem::uid || item == FetchItem::flags || item == FetchItem::modseq || item == FetchItem::threadid;
+}
+
 bool needs_record(const std::vector<FetchAttribute>& attributes) {
   for (const auto& a : attributes) {
-    if (a.item != FetchItem::uid && a.item != FetchItem::flags && a.item != FetchItem::modseq) return true;
+    if (!view_only(a.item)) return true;
   }
   return false;
+}
+
+void append_view_fetch(std::string& out, std::uint32_t seq, const ViewMessage& message, bool recent,
+                       const FetchFacts& options, const std::vector<FetchAttribute>& attributes) {
+  out += "* ";
+  out += std::to_string(seq);
+  out += " FETCH (";
+  bool first = true;
+  auto separate = [&] {
+    if (!first) out += ' ';
+    first = false;
+  };
+  bool has_uid = false, has_modseq = false;
+  for (const auto& a : attributes) {
+    has_uid = has_uid || a.item == FetchItem::uid;
+    has_modseq = has_modseq || a.item == FetchItem::modseq;
+  }
+  auto uid = [&] {
+    out += "UID ";
+    out += std::to_string(static_cast<std::uint32_t>(message.uid));
+  };
+  auto modseq = [&] {
+    out += "MODSEQ (";
+    out += std::to_string(message.modseq);
+    out += ')';
+  };
+  // The same order as render_fetch: UID first if implied, MODSEQ last.
+  if (options.include_uid && !has_uid) {
+    separate();
+    uid();
+  }
+  for (const auto& a : attributes) {
+    separate();
+    switch (a.item) {
+      case FetchItem::uid: uid(); break;
+      case FetchItem::modseq: modseq(); break;
+      case FetchItem::threadid: out += "THREADID NIL"; break;
+      case FetchItem::flags:
+        out += "FLAGS (";
+        for (std::size_t i = 0; i < message.flags.size(); ++i) {
+          if (i > 0) out += ' ';
+          out += message.flags[i];
+        }
+        if (recent) out += message.flags.empty() ? "\\Recent" : " \\Recent";
+        out += ')';
+        break;
+      default: break;  // not view_only: the caller never asks (see view_only)
+    }
+  }
+  if (options.include_modseq && !has_modseq) {
+    separate();
+    modseq();
+  }
+  out += ")\r\n";
 }
 
 Result<std::vector<FetchPiece>> render_fetch(BlobStore& blobs, const MessageRecord& record, const FetchFacts& facts,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "imap/selected_mailbox.hpp"
 #include "imap_proto/fetch_attribute.hpp"
 #include "store/blob_store.hpp"
 #include "store/mailbox_store.hpp"
@@ -35,6 +36,7 @@ struct FetchFacts {
   bool include_modseq = false;
   bool include_uid = false;
   bool utf8 = false;
+  AccountId account{};  // the session's (EMAILID, RFC 8474 5.1)
 };
 
 enum class FetchFailure { unknown_cte };
@@ -53,5 +55,14 @@ void replace_nul_for_literal(std::string& bytes);
 // Whether any attribute needs the MIME structure or the message bytes.
 bool needs_structure(const std::vector<FetchAttribute>& attributes);
 bool needs_record(const std::vector<FetchAttribute>& attributes);
+// Whether the selected mailbox's view alone answers this item (UID, FLAGS,
+// MODSEQ, THREADID): no store read.
+bool view_only(FetchItem item);
+
+// Appends "* seq FETCH (...)\r\n" for attributes that are all view_only,
+// from the view's message: what render_fetch would send, without a record,
+// pieces or copies (FETCH 1:* (FLAGS) on 100,000 messages). Non-blocking.
+void append_view_fetch(std::string& out, std::uint32_t seq, const ViewMessage& message, bool recent,
+                       const FetchFacts& options, const std::vector<FetchAttribute>& attributes);
 
 }  // namespace postino::imap

@@ -26,6 +26,10 @@ class UserConnections;
 
 struct ImapServices {
   runtime::BlockingPool& blocking;
+  // Password verification (yescrypt: ~0.1 CPU-second each) runs here, a
+  // small pool of its own, so a burst of logins never queues the store
+  // work of logged-in sessions behind it on `blocking`.
+  runtime::BlockingPool& passwords;
   Directory& directory;
   BlobStore& blobs;
   MailboxStore& mailboxes;            // a NotifyingMailboxStore, so writes wake watchers

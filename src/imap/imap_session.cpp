@@ -71,6 +71,8 @@ bool ImapSession::logindisabled() const { return !conn_.stream.is_tls(); }
 
 std::vector<std::string> ImapSession::capabilities() const {
   std::vector<std::string> caps{"IMAP4rev1", "IMAP4rev2"};
+  // RFC 7888 5: LITERAL+ or LITERAL-, never both.
+  const char* literal = settings_.literal_plus ? "LITERAL+" : "LITERAL-";
   if (state_ == SessionState::not_authenticated) {
     if (!tls_active() && conn_.stream.tls_available() && conn_.tls_mode == TlsMode::starttls) caps.push_back("STARTTLS");
     if (logindisabled()) {
@@ -78,15 +80,15 @@ std::vector<std::string> ImapSession::capabilities() const {
     } else {
       caps.push_back("AUTH=PLAIN");
     }
-    for (const char* c : {"SASL-IR", "ID", "ENABLE", "LITERAL+"}) caps.emplace_back(c);
+    for (const char* c : {"SASL-IR", "ID", "ENABLE", literal}) caps.emplace_back(c);
     return caps;
   }
-  for (const char* c : {"SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "LITERAL+",
+  for (const char* c : {"SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", literal,
                         "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "CREATE-SPECIAL-USE",
                         "CONDSTORE", "QRESYNC", "ESEARCH", "SEARCHRES", "QUOTA", "QUOTA=RES-STORAGE",
                         "QUOTA=RES-MESSAGE", "STATUS=SIZE", "SAVEDATE", "MULTIAPPEND", "WITHIN", "UTF8=ACCEPT",
                         "BINARY", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES",
-                        "COMPRESS=DEFLATE"}) {
+                        "COMPRESS=DEFLATE", "OBJECTID"}) {
     caps.emplace_back(c);
   }
   caps.push_back("APPENDLIMIT=" + std::to_string(settings_.max_append_bytes));
@@ -285,9 +287,15 @@ asio::awaitable<ImapSession::ReadOutcome> ImapSession::read_command(CommandText&
                                        : settings_.max_command_bytes - std::min<std::uint64_t>(
                                                                            settings_.max_command_bytes,
                                                                            text.total_bytes());
-    if (literal->size_bytes > limit) {
+    // RFC 7888 5: under LITERAL- a non-synchronising literal above 4096
+    // bytes is refused like one above the limit (its bytes are on the way).
+    const bool too_big = literal->size_bytes > limit ||
+                         (!literal->synchronizing && !settings_.literal_plus &&
+                          literal->size_bytes > kLiteralMinusMaxBytes);
+    if (too_big) {
       // RFC 7888 4 / RFC 9051 7.1: refuse before the client sends the bytes;
-      // a non-synchronising literal is already on its way: end the session.
+      // a non-synchronising literal is already on its way: end the session
+      // (RFC 7888 4, choice 2; BYE with TOOBIG as section 5 asks).
       if (literal->synchronizing) {
         out_.tagged(tag).status("NO", "TOOBIG", "Literal too large");
         co_return ReadOutcome::rejected;

@@ -11,10 +11,20 @@
 
 namespace postino {
 
+// RFC 7888 5 (and RFC 9051, which includes LITERAL-): the largest
+// non-synchronising literal a LITERAL- server accepts.
+inline constexpr std::uint64_t kLiteralMinusMaxBytes = 4096;
+
 struct ImapSettings {
   std::uint32_t max_line_bytes = 65536;            // Dovecot imap_max_line_length
   std::uint64_t max_command_bytes = 1u << 20;      // all lines and non-APPEND literals of one command
   std::uint64_t max_append_bytes = 25ull << 20;    // APPENDLIMIT; one message literal
+  // RFC 7888: which non-synchronising literal extension is advertised (a
+  // server must not advertise both, section 5). LITERAL+ (true): {N+} of any
+  // size up to the command or append limit. LITERAL- (false): {N+} of at
+  // most kLiteralMinusMaxBytes, a larger one ends the session with
+  // BYE [TOOBIG] (its bytes are already on the way).
+  bool literal_plus = true;
   std::uint32_t max_bad_commands = 20;             // then BYE
   std::uint32_t max_auth_failures = 3;             // per connection, then BYE
   std::uint32_t max_connections_per_user = 50;     // Dovecot mail_max_userip_connections-like

@@ -14,7 +14,8 @@ boost::asio::awaitable<std::optional<AccountInfo>> check_password(ImapSession& s
   }
   Directory& directory = session.services().directory;
   auto job = [&directory, user, password] { return directory.authenticate(user, password); };
-  auto result = co_await session.blocking(std::move(job));
+  // On the password pool, not the store's: see ImapServices::passwords.
+  auto result = co_await session.services().passwords.run(std::move(job));
   if (result) {
     session.services().auth_throttle.record_success(user);
     co_return std::move(*result);

@@ -13,6 +13,7 @@
 #include "mime/charset.hpp"
 #include "mime/header_fields.hpp"
 #include "mime/search_text.hpp"
+#include "store/object_ids.hpp"
 
 namespace postino::imap {
 namespace {
@@ -255,7 +256,9 @@ class Matcher {
       case SearchKeyKind::keyword: return has_flag(m, key.text);
       case SearchKeyKind::unkeyword: return !has_flag(m, key.text);
       case SearchKeyKind::savedatesupported: return true;
-      case SearchKeyKind::emailid:
+      // RFC 8474 6: EMAILID matches the message's id exactly (ids are case
+      // sensitive); THREADID is NIL for every message, so matches none.
+      case SearchKeyKind::emailid: return email_object_id(input_.account, r.blob, r.header_prefix) == key.text;
       case SearchKeyKind::threadid: return false;
       case SearchKeyKind::before: return day_of(r.internal_date) < key.date;
       case SearchKeyKind::on: return day_of(r.internal_date) == key.date;

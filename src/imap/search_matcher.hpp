@@ -36,6 +36,7 @@ struct SearchInput {
   Uid last_uid{};
   std::vector<Uid> saved;  // "$"
   std::chrono::sys_seconds now{};
+  AccountId account{};  // the session's: EMAILID (RFC 8474 6)
 };
 
 // The sequence numbers of matching messages, ascending. Messages missing

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 #include <random>
 
@@ -18,6 +20,7 @@
 #include "mime/search_text.hpp"
 #include "mime/structure_parser.hpp"
 #include "store/metadata_store.hpp"
+#include "store/object_ids.hpp"
 #include "store/test_temp_dir.hpp"
 
 namespace postino::imap {
@@ -331,6 +334,7 @@ class SearchIndexTest : public ::testing::Test {
     input.exists = static_cast<std::uint32_t>(messages_.size());
     input.last_uid = Uid{input.exists};
     input.now = std::chrono::sys_seconds(std::chrono::seconds(1800000000));
+    input.account = account_;
     auto found = run_search(metadata_->mailboxes(), *counting_, mailboxes_[static_cast<int>(stored)], program, input);
     EXPECT_TRUE(found.ok()) << found.error().message;
     return found.ok() ? *found : std::vector<std::uint32_t>{};
@@ -425,6 +429,43 @@ TEST_F(SearchIndexTest, AnIndexedBodySearchReadsNoMessage) {
   counting_->opens = 0;
   (void)search(Stored::indexed, text_key(SearchKeyKind::body, "bu"));
   EXPECT_EQ(counting_->opens, static_cast<int>(messages_.size()));
+}
+
+// RFC 8474 6: SEARCH EMAILID matches the messages with exactly that id,
+// computed from their records (no message is opened); the id of the same
+// bytes in another account, a changed case (ids are case-sensitive) and
+// THREADID (NIL for every message here) match nothing.
+TEST_F(SearchIndexTest, EmailIdAndThreadIdKeys) {
+  const MailboxId plain = mailboxes_[static_cast<int>(Stored::plain)];
+  auto records = metadata_->mailboxes().list_messages(plain);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), messages_.size());
+  std::vector<std::string> ids;
+  for (const MessageRecord& r : *records) ids.push_back(email_object_id(account_, r.blob, r.header_prefix));
+  counting_->opens = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    std::vector<std::uint32_t> expected;
+    for (std::size_t j = 0; j < ids.size(); ++j) {
+      if (ids[j] == ids[i]) expected.push_back(static_cast<std::uint32_t>(j) + 1);
+    }
+    EXPECT_EQ(search(Stored::plain, text_key(SearchKeyKind::emailid, ids[i])), expected) << i;
+    std::vector<std::uint32_t> others;
+    for (std::uint32_t seq = 1; seq <= ids.size(); ++seq) {
+      if (std::find(expected.begin(), expected.end(), seq) == expected.end()) others.push_back(seq);
+    }
+    EXPECT_EQ(search(Stored::plain, node(SearchKeyKind::not_, {text_key(SearchKeyKind::emailid, ids[i])})), others);
+  }
+  EXPECT_EQ(counting_->opens, 0);
+  const MessageRecord& first = records->front();
+  const std::string elsewhere =
+      email_object_id(AccountId{static_cast<std::int64_t>(account_) + 1}, first.blob, first.header_prefix);
+  EXPECT_TRUE(search(Stored::plain, text_key(SearchKeyKind::emailid, elsewhere)).empty());
+  std::string lowered = ids.front();
+  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lowered != ids.front()) {
+    EXPECT_TRUE(search(Stored::plain, text_key(SearchKeyKind::emailid, lowered)).empty());
+  }
+  EXPECT_TRUE(search(Stored::plain, text_key(SearchKeyKind::threadid, "T1")).empty());
 }
 
 }  // namespace

@@ -11,15 +11,15 @@ bool before(const ViewMessage& m, Uid uid) { return m.uid < uid; }
 
 }  // namespace
 
-SelectedMailbox::SelectedMailbox(MailboxRecord record, bool read_only, const std::vector<MessageRecord>& messages,
+SelectedMailbox::SelectedMailbox(MailboxRecord record, bool read_only, std::vector<MessageFlags> messages,
                                  RecentClaim recent)
     : record_(std::move(record)),
       read_only_(read_only),
       uid_next_(record_.uid_next),
       highest_modseq_(record_.highest_modseq) {
   messages_.reserve(messages.size());
-  for (const MessageRecord& m : messages) {
-    messages_.push_back(ViewMessage{m.uid, m.modseq, m.flags, false});
+  for (MessageFlags& m : messages) {
+    messages_.push_back(ViewMessage{m.uid, m.modseq, std::move(m.flags), false});
     uid_next_ = std::max(uid_next_, static_cast<std::uint32_t>(m.uid) + 1);
     highest_modseq_ = std::max(highest_modseq_, m.modseq);
   }

@@ -39,8 +39,8 @@ struct ViewUpdate {
 
 class SelectedMailbox {
  public:
-  SelectedMailbox(MailboxRecord record, bool read_only, const std::vector<MessageRecord>& messages,
-                  RecentClaim recent);
+  // `messages` in ascending UID order (MailboxStore::list_message_flags).
+  SelectedMailbox(MailboxRecord record, bool read_only, std::vector<MessageFlags> messages, RecentClaim recent);
 
   const MailboxRecord& record() const { return record_; }
   MailboxId id() const { return record_.id; }

@@ -10,21 +10,17 @@ using namespace postino::imap;
 
 namespace {
 
-MessageRecord message(std::uint32_t uid, std::uint64_t modseq, std::vector<std::string> flags = {}) {
-  MessageRecord m;
-  m.uid = Uid{uid};
-  m.modseq = modseq;
-  m.flags = std::move(flags);
-  return m;
+MessageFlags message(std::uint32_t uid, std::uint64_t modseq, std::vector<std::string> flags = {}) {
+  return MessageFlags{Uid{uid}, modseq, std::move(flags)};
 }
 
-SelectedMailbox view_of(std::vector<MessageRecord> messages, RecentClaim recent = {}) {
+SelectedMailbox view_of(std::vector<MessageFlags> messages, RecentClaim recent = {}) {
   MailboxRecord record;
   record.id = MailboxId{1};
   record.uid_validity = 7;
   record.uid_next = messages.empty() ? 1 : static_cast<std::uint32_t>(messages.back().uid) + 1;
   record.highest_modseq = 10;
-  return SelectedMailbox(record, false, messages, recent);
+  return SelectedMailbox(record, false, std::move(messages), recent);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "store/object_ids.hpp"
+
 namespace postino::imap {
 
 void write_status(ResponseWriter& out, const std::string& mailbox, const MailboxStatus& status,
@@ -21,6 +23,9 @@ void write_status(ResponseWriter& out, const std::string& mailbox, const Mailbox
       case StatusItem::size: out.number(status.size_bytes); break;
       case StatusItem::highestmodseq: out.number(status.highest_modseq); break;
       case StatusItem::appendlimit: out.number(append_limit_bytes); break;
+      case StatusItem::mailboxid:  // RFC 8474 4.3
+        out.raw("(").raw(mailbox_object_id(status.mailbox, status.uid_validity)).raw(")");
+        break;
       case StatusItem::recent: {
         // Not yet claimed by any session: at most the UIDs above the mark.
         std::uint32_t unclaimed =

@@ -179,7 +179,7 @@ bool parse_rename(CommandReader& in, RenameArgs& out) {
 }
 
 bool parse_status_item(CommandReader& in, StatusItem& out) {
-  static constexpr std::array<std::pair<std::string_view, StatusItem>, 9> kItems = {{
+  static constexpr std::array<std::pair<std::string_view, StatusItem>, 10> kItems = {{
       {"MESSAGES", StatusItem::messages},
       {"UIDNEXT", StatusItem::uidnext},
       {"UIDVALIDITY", StatusItem::uidvalidity},
@@ -189,6 +189,7 @@ bool parse_status_item(CommandReader& in, StatusItem& out) {
       {"RECENT", StatusItem::recent},
       {"HIGHESTMODSEQ", StatusItem::highestmodseq},
       {"APPENDLIMIT", StatusItem::appendlimit},
+      {"MAILBOXID", StatusItem::mailboxid},
   }};
   for (const auto& [name, item] : kItems) {
     if (in.try_word(name)) {
@@ -496,6 +497,7 @@ const char* status_item_name(StatusItem item) {
     case StatusItem::recent: return "RECENT";
     case StatusItem::highestmodseq: return "HIGHESTMODSEQ";
     case StatusItem::appendlimit: return "APPENDLIMIT";
+    case StatusItem::mailboxid: return "MAILBOXID";
   }
   return "?";
 }

@@ -115,9 +115,10 @@ struct RenameArgs {
   std::string to;
 };
 
-// STATUS data items (RFC 9051 6.3.11; RFC 7162 HIGHESTMODSEQ; RFC 7889 APPENDLIMIT).
+// STATUS data items (RFC 9051 6.3.11; RFC 7162 HIGHESTMODSEQ; RFC 7889
+// APPENDLIMIT; RFC 8474 MAILBOXID).
 enum class StatusItem : std::uint8_t {
-  messages, uidnext, uidvalidity, unseen, deleted, size, recent, highestmodseq, appendlimit,
+  messages, uidnext, uidvalidity, unseen, deleted, size, recent, highestmodseq, appendlimit, mailboxid,
 };
 const char* status_item_name(StatusItem item);  // "MESSAGES", ...
 

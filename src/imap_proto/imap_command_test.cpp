@@ -347,6 +347,10 @@ TEST(ImapCommand, Status) {
   c = parse_ok({"a STATUS INBOX (messages uidnext uidvalidity unseen deleted size recent highestmodseq appendlimit)"});
   EXPECT_EQ(c.args_as<StatusArgs>().items.size(), 9u);
   EXPECT_STREQ(status_item_name(c.args_as<StatusArgs>().items[8]), "APPENDLIMIT");
+  // RFC 8474 4.3 (example: "STATUS foo (MAILBOXID)").
+  c = parse_ok({"a STATUS foo (MAILBOXID)"});
+  EXPECT_EQ(c.args_as<StatusArgs>().items, (std::vector<StatusItem>{StatusItem::mailboxid}));
+  EXPECT_STREQ(status_item_name(StatusItem::mailboxid), "MAILBOXID");
   EXPECT_TRUE(parse_error({"a STATUS INBOX ()"}).bad);
   EXPECT_TRUE(parse_error({"a STATUS INBOX (MESSAGES FOO)"}).bad);
   EXPECT_TRUE(parse_error({"a STATUS INBOX MESSAGES"}).bad);

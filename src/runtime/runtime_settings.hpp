@@ -54,6 +54,9 @@ struct RuntimeSettings {
   // SQLite, fsync, LDAP, large parses. Threads mostly wait on fsync and the
   // group-commit writer, so more of them means more work per commit.
   std::uint32_t blocking_threads = 16;
+  // Password verification (yescrypt, bcrypt...: CPU-bound by design) on a
+  // pool of its own, so login bursts do not delay store work.
+  std::uint32_t password_threads = 2;
 };
 
 }  // namespace postino

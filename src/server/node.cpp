@@ -92,6 +92,7 @@ class Node {
       : config_(std::move(config)),
         io_(config_->runtime.io_threads),
         blocking_(config_->runtime.blocking_threads),
+        passwords_(config_->runtime.password_threads),
         limiter_(config_->limits) {}
 
   int run() {
@@ -153,6 +154,7 @@ class Node {
     io_.stop();
     io_.join();
     blocking_.join();  // jobs still running touch the stores: finish them first
+    passwords_.join();
     listeners_.clear();
     log::info("server_stopped");
     return 0;
@@ -195,7 +197,7 @@ class Node {
     submission_services.scram_fake_salt_secret = scram_fake_salt_secret_;
     submission_ = std::make_unique<SmtpServer>(SmtpMode::submission, config.server.hostname, config.smtp,
                                                std::move(submission_services), config.submission);
-    ImapServices imap_services{blocking_, *directory_, *blobs_, *mailboxes_, changes_, auth_throttle_};
+    ImapServices imap_services{blocking_, passwords_, *directory_, *blobs_, *mailboxes_, changes_, auth_throttle_};
     imap_ = std::make_unique<ImapServer>(config.server.hostname, config.imap, imap_services);
     Pop3Services pop3_services{blocking_, *directory_, *blobs_, *mailboxes_, auth_throttle_};
     pop3_ = std::make_unique<Pop3Server>(config.server.hostname, config.pop3, pop3_services);
@@ -299,6 +301,7 @@ class Node {
   std::shared_ptr<const Config> config_;
   runtime::IoPool io_;
   runtime::BlockingPool blocking_;
+  runtime::BlockingPool passwords_;  // password verification only (ImapServices::passwords)
   runtime::ConnectionLimiter limiter_;
   runtime::Snapshot<runtime::TlsContexts> tls_;
   std::unique_ptr<BlobStore> blobs_;

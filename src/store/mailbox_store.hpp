@@ -37,6 +37,7 @@ struct MailboxRecord {
 
 // Counters for STATUS (RFC 9051 6.3.11) and SELECT, read in one snapshot.
 struct MailboxStatus {
+  MailboxId mailbox{};        // whose counters these are (STATUS MAILBOXID, RFC 8474 4.3)
   std::uint32_t messages = 0;
   std::uint32_t unseen = 0;   // without \Seen
   std::uint32_t deleted = 0;  // with \Deleted
@@ -196,6 +197,11 @@ class MailboxStore {
   // --- messages
   // Messages of a mailbox in UID order, without mime_structure.
   virtual Result<std::vector<MessageRecord>> list_messages(MailboxId mailbox) = 0;
+  // The same messages with only what an IMAP session's view keeps (UID,
+  // modseq, flags): SELECT of a large mailbox reads no blob ids, header
+  // prefixes or dates. The default builds it from list_messages(); engines
+  // answer it with a lighter query.
+  virtual Result<std::vector<MessageFlags>> list_message_flags(MailboxId mailbox);
   virtual Result<MessageRecord> find_message(MailboxId mailbox, Uid uid) = 0;
   // The messages among `uids` that exist, in UID order.
   virtual Result<std::vector<MessageRecord>> read_messages(MailboxId mailbox, std::span<const Uid> uids,

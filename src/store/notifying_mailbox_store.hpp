@@ -38,6 +38,9 @@ class NotifyingMailboxStore final : public MailboxStore {
   Result<std::vector<MessageRecord>> list_messages(MailboxId mailbox) override {
     return inner_.list_messages(mailbox);
   }
+  Result<std::vector<MessageFlags>> list_message_flags(MailboxId mailbox) override {
+    return inner_.list_message_flags(mailbox);
+  }
   Result<MessageRecord> find_message(MailboxId mailbox, Uid uid) override { return inner_.find_message(mailbox, uid); }
   Result<std::vector<MessageRecord>> read_messages(MailboxId mailbox, std::span<const Uid> uids,
                                                    bool with_structure) override {

@@ -230,6 +230,7 @@ Result<MailboxStatus> SqliteMailboxStore::status(MailboxId mailbox) {
       if (!row) return row.take_error();
       if (!*row) return rows::no_mailbox(mailbox);
       MailboxStatus out;
+      out.mailbox = mailbox;
       out.messages = static_cast<std::uint32_t>(q->column_int64(0));
       out.size_bytes = static_cast<std::uint64_t>(q->column_int64(1));
       out.uid_next = static_cast<std::uint32_t>(std::min(q->column_int64(2), rows::kUidMax));
@@ -264,10 +265,14 @@ Result<RecentClaim> SqliteMailboxStore::claim_recent(MailboxId mailbox) {
     if (!*row) return rows::no_mailbox(mailbox);
     const std::int64_t first = q->column_int64(0);
     const std::int64_t end = q->column_int64(1);
-    auto claim = db.prepare("UPDATE mailboxes SET recent_uid = uid_next WHERE id = ?1");
-    if (!claim) return claim.take_error();
-    claim->bind_int64(1, sql(mailbox));
-    if (auto s = claim->run(); !s) return s.take_error();
+    // Nothing new since the last claim: no write, so the commit has no
+    // page to log and no fsync (every SELECT of an unchanged mailbox).
+    if (first < end) {
+      auto claim = db.prepare("UPDATE mailboxes SET recent_uid = uid_next WHERE id = ?1");
+      if (!claim) return claim.take_error();
+      claim->bind_int64(1, sql(mailbox));
+      if (auto s = claim->run(); !s) return s.take_error();
+    }
     // Writes are serialised by the Writer, so no other claim saw this range.
     // A mailbox that used UID 2^32-1 reports end saturated at 2^32-1.
     return RecentClaim{rows::uid_of(std::min(first, rows::kUidMax)), rows::uid_of(std::min(end, rows::kUidMax))};

@@ -226,6 +226,36 @@ Result<std::vector<MessageRecord>> SqliteMailboxStore::list_messages(MailboxId m
   });
 }
 
+Result<std::vector<MessageFlags>> SqliteMailboxStore::list_message_flags(MailboxId mailbox) {
+  return readers_.with([&](Connection& db) {
+    return rows::in_snapshot(db, [&]() -> Result<std::vector<MessageFlags>> {
+      auto exists = mailbox_exists(db, mailbox);
+      if (!exists) return exists.take_error();
+      if (!*exists) return rows::no_mailbox(mailbox);
+      // Three columns of the primary-key order: no blob id, prefix or date
+      // is read or copied (SELECT of a 100,000-message mailbox).
+      auto q = db.prepare("SELECT uid, modseq, system_flags FROM messages WHERE mailbox_id = ?1 ORDER BY uid");
+      if (!q) return q.take_error();
+      q->bind_int64(1, sql(mailbox));
+      std::vector<MessageFlags> out;
+      for (;;) {
+        auto row = q->step();
+        if (!row) return row.take_error();
+        if (!*row) break;
+        out.push_back(MessageFlags{rows::uid_of(q->column_int64(0)), static_cast<std::uint64_t>(q->column_int64(1)),
+                                   rows::flag_names(q->column_int64(2), {})});
+      }
+      auto message = out.begin();
+      auto attach = [&](Uid uid, std::string keyword) {
+        while (message != out.end() && message->uid < uid) ++message;
+        if (message != out.end() && message->uid == uid) message->flags.push_back(std::move(keyword));
+      };
+      if (auto s = rows::for_each_keyword(db, mailbox, rows::kAllUids, attach); !s) return s.take_error();
+      return out;
+    });
+  });
+}
+
 Result<MessageRecord> SqliteMailboxStore::find_message(MailboxId mailbox, Uid uid) {
   const std::vector<Uid> one{uid};
   return readers_.with([&](Connection& db) {

@@ -34,6 +34,7 @@ class SqliteMailboxStore final : public MailboxStore {
   Result<RecentClaim> claim_recent(MailboxId mailbox) override;
 
   Result<std::vector<MessageRecord>> list_messages(MailboxId mailbox) override;
+  Result<std::vector<MessageFlags>> list_message_flags(MailboxId mailbox) override;
   Result<MessageRecord> find_message(MailboxId mailbox, Uid uid) override;
   Result<std::vector<MessageRecord>> read_messages(MailboxId mailbox, std::span<const Uid> uids,
                                                    bool with_structure) override;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "store/object_ids.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_metadata_store.hpp"
 #include "store/test_temp_dir.hpp"
@@ -904,6 +905,76 @@ TEST_F(MailboxStoreTest, CopyKeepsFlagsAndDatesWithNewUidsInOrder) {
   EXPECT_EQ(none->uid_validity, archive.uid_validity);
   EXPECT_EQ(code_of(store().copy_messages(inbox, uids({1}), MailboxId{9999}, 0, false)), Errc::not_found);
   EXPECT_EQ(code_of(store().copy_messages(MailboxId{9999}, uids({1}), inbox, 0, false)), Errc::not_found);
+}
+
+// The light query SELECT uses answers what list_messages would, for the
+// columns it keeps.
+TEST_F(MailboxStoreTest, ListMessageFlagsMatchesListMessages) {
+  AccountId bob = add_account("bob");
+  put(bob, kInboxName, 1, {"\\Seen", "$Work"});
+  put(bob, kInboxName, 2);
+  DeliveryOutcome third = put(bob, kInboxName, 3, {"\\Flagged", "\\Deleted", "$a", "$b"});
+  ASSERT_TRUE(store().expunge(third.mailbox, ExpungeFilter{false, uids({2})}).ok());
+  ASSERT_TRUE(store().store_flags(third.mailbox, uids({1}), FlagOperation::add, {"\\Answered"}, std::nullopt).ok());
+  put(bob, "Other", 4, {"$Other"});
+
+  auto full = store().list_messages(third.mailbox);
+  auto light = store().list_message_flags(third.mailbox);
+  ASSERT_TRUE(full.ok() && light.ok());
+  ASSERT_EQ(light->size(), 2u);
+  ASSERT_EQ(full->size(), light->size());
+  for (std::size_t i = 0; i < light->size(); ++i) {
+    EXPECT_EQ((*light)[i].uid, (*full)[i].uid);
+    EXPECT_EQ((*light)[i].modseq, (*full)[i].modseq);
+    EXPECT_EQ((*light)[i].flags, (*full)[i].flags);
+  }
+  EXPECT_EQ((*light)[0].flags, (std::vector<std::string>{"\\Seen", "\\Answered", "$Work"}));
+  EXPECT_EQ((*light)[1].uid, Uid{3});
+  // The interface's default (built from list_messages) agrees too.
+  auto fallback = store().MailboxStore::list_message_flags(third.mailbox);
+  ASSERT_TRUE(fallback.ok());
+  ASSERT_EQ(fallback->size(), 2u);
+  EXPECT_EQ((*fallback)[0].flags, (*light)[0].flags);
+  EXPECT_EQ(code_of(store().list_message_flags(MailboxId{9999})), Errc::not_found);
+}
+
+// RFC 8474: MAILBOXID survives RENAME, is never given again after DELETE,
+// and RENAME INBOX gives the new mailbox a new one; a COPY or MOVE keeps
+// the EMAILID (same blob, same header prefix). STATUS says whose it is.
+TEST_F(MailboxStoreTest, ObjectIdsFollowRenameDeleteAndCopy) {
+  AccountId bob = add_account("bob");
+  auto id_of = [&](const std::string& name) {
+    auto m = store().find_mailbox(bob, name);
+    EXPECT_TRUE(m.ok()) << name;
+    return m.ok() ? mailbox_object_id(m->id, m->uid_validity) : std::string();
+  };
+  DeliveryOutcome work = put(bob, "Work", 1);
+  const std::string work_id = id_of("Work");
+  ASSERT_TRUE(store().rename_mailbox(bob, "Work", "Projects/Work").ok());
+  EXPECT_EQ(id_of("Projects/Work"), work_id);
+  EXPECT_EQ(store().status(work.mailbox)->mailbox, work.mailbox);
+
+  ASSERT_TRUE(store().delete_mailbox(bob, "Projects/Work").ok());
+  ASSERT_TRUE(store().create_mailbox(bob, "Projects/Work", "").ok());
+  EXPECT_NE(id_of("Projects/Work"), work_id);
+
+  put(bob, kInboxName, 2);
+  const std::string inbox_id = id_of(kInboxName);
+  ASSERT_TRUE(store().rename_mailbox(bob, kInboxName, "Old").ok());
+  EXPECT_EQ(id_of(kInboxName), inbox_id);
+  EXPECT_NE(id_of("Old"), inbox_id);
+
+  MailboxId old = store().find_mailbox(bob, "Old")->id;
+  MailboxId target = store().find_mailbox(bob, "Projects/Work")->id;
+  auto source = *store().find_message(old, Uid{1});
+  const std::string email = email_object_id(bob, source.blob, source.header_prefix);
+  ASSERT_TRUE(store().copy_messages(old, uids({1}), target, 0, true).ok());
+  auto moved = *store().find_message(target, Uid{1});
+  EXPECT_EQ(email_object_id(bob, moved.blob, moved.header_prefix), email);
+  // Another message (other blob) has another id.
+  DeliveryOutcome other = put(bob, kInboxName, 3);
+  auto third = *store().find_message(other.mailbox, other.uid);
+  EXPECT_NE(email_object_id(bob, third.blob, third.header_prefix), email);
 }
 
 TEST_F(MailboxStoreTest, MoveExpungesTheSourcesInTheSameTransaction) {
