@@ -101,7 +101,8 @@ class ObjectIdTest(unittest.TestCase):
 
     def test_capabilities(self):
         imap = self.login()
-        caps = imap.capabilities
+        typ, data = imap.capability()
+        caps = data[0].decode().split()
         self.assertIn("OBJECTID", caps)
         # RFC 7888 5: never both.
         self.assertIn("LITERAL+", caps)
@@ -166,8 +167,9 @@ class ObjectIdTest(unittest.TestCase):
         typ, data = imap.uid("FETCH", str(uid1), "(UID FLAGS EMAILID RFC822.SIZE)")
         self.assertIn(b"EMAILID (" + email1 + b")", data[0])
 
-        # COPY and MOVE keep it (RFC 8474 5.1).
-        typ, data = imap.uid("COPY", str(uid1), "EmailIds/Dest")
+        # COPY and MOVE keep it (RFC 8474 5.1). (imaplib hands back the
+        # tagged text of COPY, not of UID COPY: uid1 is message 1 here.)
+        typ, data = imap.copy("1", "EmailIds/Dest")
         self.assertEqual(typ, "OK")
         copy_uid = int(re.search(rb"COPYUID \d+ \d+ (\d+)", data[0]).group(1))
         typ, data = imap.uid("MOVE", str(uid2), "EmailIds/Dest")
