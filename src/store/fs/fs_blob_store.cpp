@@ -161,10 +161,11 @@ Result<bool> FsBlobStore::remove_if_older(const BlobId& id, std::chrono::seconds
     int err = 0;
     path = existing_path(id, err);
     if (err == ENOENT) return make_error(Errc::not_found, "no blob " + id.hex());
+    if (err != 0) return posix::errno_error(err, "stat " + path);
     struct stat st {};
-    if (err != 0 || ::stat(path.c_str(), &st) != 0) {
+    if (::stat(path.c_str(), &st) != 0) {
       if (errno == ENOENT) return make_error(Errc::not_found, "no blob " + id.hex());
-      return posix::errno_error(err != 0 ? err : errno, "stat " + path);
+      return posix::errno_error(errno, "stat " + path);
     }
     if (std::chrono::system_clock::now() - mtime_of(st) < min_age) return false;
     if (::unlink(path.c_str()) != 0) return posix::errno_error(errno, "unlink " + path);
