@@ -297,7 +297,14 @@ struct PrepareJob {
     const std::uint64_t size = (*reader)->size_bytes();
     if (size <= kSharedContentBytes) {
       auto content = (*reader)->read(0, static_cast<std::size_t>(size));
-      if (!content || content->size() != size) return out;
+      if (!content || content->size() != size) {
+        // The destinations read the blob themselves; say why it is unsigned.
+        if (keys != nullptr) {
+          out.signature = content ? make_error(Errc::corrupt_data, "queued message shorter than recorded")
+                                  : content.take_error();
+        }
+        return out;
+      }
       out.content = std::make_shared<const std::string>(std::move(*content));
       if (keys != nullptr) out.signature = sign(*out.content);
       return out;
