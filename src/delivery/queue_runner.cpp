@@ -48,6 +48,7 @@ struct QueueRunner::RemoteJob {
   std::vector<std::vector<std::size_t>> groups;  // recipient indexes per destination
   std::vector<AttemptOutcome> outcomes;
   std::string dkim_header;
+  std::shared_ptr<const std::string> content;  // the whole message when small (PrepareJob)
   std::size_t remaining = 0;
   std::unique_ptr<asio::steady_timer> done;
 };
@@ -253,42 +254,91 @@ std::string from_domain(std::string_view header) {
   return ascii_lower(domain.substr(0, stop));
 }
 
-// One signing pass over the queued message with the key of its From:
-// domain (DMARC alignment), else of its envelope sender's domain. Empty
-// when neither domain has a key.
-struct SignJob {
+// What a remote job reads before sending: the DKIM-Signature field (empty
+// when unsigned) and, for a message small enough to hold, its whole content,
+// shared by the sources of every destination so that signing and sending
+// read (and decompress) the blob once.
+struct PreparedMessage {
+  Result<std::string> signature = std::string();
+  std::shared_ptr<const std::string> content;  // null: too large, sources read the blob
+};
+
+// Messages up to this size are read once into memory per delivery attempt.
+constexpr std::uint64_t kSharedContentBytes = 1024 * 1024;
+
+// The signer for the message's From: domain (DMARC alignment), else for its
+// envelope sender's domain; null when neither domain has a key.
+Result<std::shared_ptr<const dkim::DkimSigner>> signer_for_message(dkim::DkimKeyStore& keys, std::string_view head,
+                                                                   const std::string& sender) {
+  for (const std::string& domain : {from_domain(head), recipient_domain(sender)}) {
+    if (domain.empty()) continue;
+    auto found = keys.signer_for(domain);
+    if (!found) return found.take_error();
+    if (*found) return *found;
+  }
+  return std::shared_ptr<const dkim::DkimSigner>();
+}
+
+// Reads the queued message (whole if small, else streamed) and signs it when
+// a key store is given.
+struct PrepareJob {
   BlobStore* blobs;
-  dkim::DkimKeyStore* keys;
+  dkim::DkimKeyStore* keys;  // null: no signing
   BlobId blob;
   const std::string* sender;
-  Result<std::string> operator()() const {
+
+  PreparedMessage operator()() const {
+    PreparedMessage out;
     auto reader = blobs->open(blob);
-    if (!reader) return reader.take_error();
+    if (!reader) {
+      // The destinations' own reads report it (deferred); not a signing problem.
+      return out;
+    }
     const std::uint64_t size = (*reader)->size_bytes();
+    if (size <= kSharedContentBytes) {
+      auto content = (*reader)->read(0, static_cast<std::size_t>(size));
+      if (!content || content->size() != size) {
+        // The destinations read the blob themselves; say why it is unsigned.
+        if (keys != nullptr) {
+          out.signature = content ? make_error(Errc::corrupt_data, "queued message shorter than recorded")
+                                  : content.take_error();
+        }
+        return out;
+      }
+      out.content = std::make_shared<const std::string>(std::move(*content));
+      if (keys != nullptr) out.signature = sign(*out.content);
+      return out;
+    }
+    if (keys != nullptr) out.signature = sign_streamed(**reader, size);
+    return out;
+  }
+
+  Result<std::string> sign(const std::string& content) const {
+    auto signer = signer_for_message(*keys, content, *sender);
+    if (!signer) return signer.take_error();
+    if (!*signer) return std::string();
+    dkim::DkimMessageSigner message(**signer);
+    if (auto s = message.update(content); !s) return s.take_error();
+    return message.finish();
+  }
+
+  Result<std::string> sign_streamed(BlobReader& reader, std::uint64_t size) const {
     std::string head;
     std::uint64_t offset = 0;
     while (offset < size && !has_blank_line(head) && head.size() < dkim::kDkimMaxHeaderBlockBytes) {
-      auto chunk = (*reader)->read(offset, kReadChunkBytes);
+      auto chunk = reader.read(offset, kReadChunkBytes);
       if (!chunk) return chunk.take_error();
       if (chunk->empty()) break;
       offset += chunk->size();
       head += *chunk;
     }
-    std::shared_ptr<const dkim::DkimSigner> signer;
-    for (const std::string& domain : {from_domain(head), recipient_domain(*sender)}) {
-      if (domain.empty()) continue;
-      auto found = keys->signer_for(domain);
-      if (!found) return found.take_error();
-      if (*found) {
-        signer = *found;
-        break;
-      }
-    }
-    if (!signer) return std::string();
-    dkim::DkimMessageSigner message(*signer);
+    auto signer = signer_for_message(*keys, head, *sender);
+    if (!signer) return signer.take_error();
+    if (!*signer) return std::string();
+    dkim::DkimMessageSigner message(**signer);
     if (auto s = message.update(head); !s) return s.take_error();
     while (offset < size) {
-      auto chunk = (*reader)->read(offset, kReadChunkBytes);
+      auto chunk = reader.read(offset, kReadChunkBytes);
       if (!chunk) return chunk.take_error();
       if (chunk->empty()) break;
       offset += chunk->size();
@@ -526,16 +576,18 @@ asio::awaitable<std::size_t> QueueRunner::deliver_due() {
 
 asio::awaitable<void> QueueRunner::deliver_remote(std::shared_ptr<RemoteJob> job) {
   try {
-    if (services_.dkim != nullptr) {
-      auto signature = co_await services_.blocking.run(
-          SignJob{&services_.blobs, services_.dkim, job->message.blob.id, &job->message.sender});
-      if (signature) {
-        job->dkim_header = std::move(*signature);
+    {
+      PreparedMessage prepared = co_await services_.blocking.run(
+          PrepareJob{&services_.blobs, services_.dkim, job->message.blob.id, &job->message.sender});
+      if (prepared.signature) {
+        job->dkim_header = std::move(*prepared.signature);
       } else {
         // Sent unsigned rather than held: a missing From: or an unreadable
         // key is not the recipient's problem.
-        log::warn("dkim_sign_failed", {{"queue_id", job->message.id}, {"error", signature.error().message}});
+        log::warn("dkim_sign_failed",
+                  {{"queue_id", job->message.id}, {"error", prepared.signature.error().message}});
       }
+      job->content = std::move(prepared.content);
     }
     job->done = std::make_unique<asio::steady_timer>(executor_, asio::steady_timer::time_point::max());
     job->remaining = job->groups.size();
@@ -563,8 +615,13 @@ asio::awaitable<void> QueueRunner::deliver_remote(std::shared_ptr<RemoteJob> job
 asio::awaitable<void> QueueRunner::deliver_destination(std::shared_ptr<RemoteJob> job, std::size_t group) {
   try {
     const std::vector<std::size_t>& indexes = job->groups[group];
-    auto source = co_await services_.blocking.run(
-        OpenSourceJob{&services_.blobs, &services_.blocking, job->message.blob.id, &job->dkim_header});
+    Result<std::unique_ptr<QueuedMessageSource>> source = std::unique_ptr<QueuedMessageSource>();
+    if (job->content) {
+      source = std::make_unique<QueuedMessageSource>(job->content, job->dkim_header);
+    } else {
+      source = co_await services_.blocking.run(
+          OpenSourceJob{&services_.blobs, &services_.blocking, job->message.blob.id, &job->dkim_header});
+    }
     if (!source) {
       for (std::size_t i : indexes) {
         job->outcomes[i] = deferred_outcome("4.3.0", "cannot read the queued message: " + source.error().message);
@@ -739,8 +796,17 @@ asio::awaitable<void> QueueRunner::run() {
     if (jobs_in_flight_ < settings_.max_messages_in_flight) taken = co_await deliver_due();
     if (taken >= settings_.batch_messages) continue;  // more may be due
     if (woken_.load(std::memory_order_acquire)) continue;
-    // Idle: remove messages finished before a crash cut their removal short.
-    co_await services_.blocking.run(SweepJob{&services_.queue});
+    // Idle: remove messages finished before a crash cut their removal short
+    // (record() removes finished messages in its own transaction, so only a
+    // crash leaves any): at start, then at most once per poll interval, not
+    // after every pass (at low load that was one more queue transaction and
+    // two thread hand-offs per message).
+    if (const auto steady = std::chrono::steady_clock::now();
+        !swept_once_ || steady - last_sweep_ >= settings_.poll_interval) {
+      co_await services_.blocking.run(SweepJob{&services_.queue});
+      swept_once_ = true;
+      last_sweep_ = steady;
+    }
     auto next = co_await services_.blocking.run(NextDueJob{&services_.queue});
     auto wait = settings_.poll_interval;
     if (next && next->has_value()) {

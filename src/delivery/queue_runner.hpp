@@ -97,6 +97,8 @@ class QueueRunner {
   std::unique_ptr<runtime::TaskGroup> remote_tasks_;
   InFlightRecipients in_flight_;  // recipients of running remote jobs (executor_ only)
   std::size_t jobs_in_flight_ = 0;
+  bool swept_once_ = false;                          // executor_ only
+  std::chrono::steady_clock::time_point last_sweep_;  // executor_ only
   std::atomic<std::int64_t> clock_offset_{0};  // from settings_.clock_offset_file, read at each pass
   std::atomic<bool> stopping_{false};
   std::atomic<bool> woken_{false};

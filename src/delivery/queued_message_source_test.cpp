@@ -1,7 +1,8 @@
 // QueuedMessageSource: the signing prefix, then the queued blob's bytes,
 // read in chunks of any size (across the prefix/blob boundary), again after
 // rewind; the DKIM-Signature computed over the blob verifies against what
-// the source yields (the signer run twice over the same bytes agrees).
+// the source yields (the signer run twice over the same bytes agrees); a
+// source over the message already in memory yields the same bytes.
 #include "delivery/queued_message_source.hpp"
 
 #include <gtest/gtest.h>
@@ -77,6 +78,16 @@ TEST(QueuedMessageSource, PrefixThenBlobInAnyChunkSize) {
   auto done = asio::co_spawn(io, read_with_chunks(**source, {1, 7, header->size(), 4096, 1 << 20}), asio::use_future);
   io.run();
   for (const auto& read : done.get()) EXPECT_EQ(read, *header + body);
+
+  // The same message held in memory (the signing pass's copy) yields the
+  // same bytes without reading the blob.
+  auto content = std::make_shared<const std::string>(body);
+  QueuedMessageSource held(content, *header);
+  EXPECT_EQ(held.size_bytes(), header->size() + body.size());
+  auto held_done = asio::co_spawn(io, read_with_chunks(held, {1, 7, header->size(), 4096, 1 << 20}), asio::use_future);
+  io.restart();
+  io.run();
+  for (const auto& read : held_done.get()) EXPECT_EQ(read, *header + body);
 }
 
 }  // namespace

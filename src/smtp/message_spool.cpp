@@ -2,6 +2,7 @@
 #include "smtp/message_spool.hpp"
 
 #include "runtime/blocking_pool.hpp"
+#include "store/queue_store.hpp"
 
 namespace postino {
 namespace {
@@ -28,6 +29,27 @@ struct PutWhole {
   BlobStore* blobs;
   const std::string* bytes;
   Result<BlobInfo> operator()() const { return blobs->put(*bytes); }
+};
+
+// The blob (whole from memory, or the spilled writer's rest), then the queue
+// entry that references it.
+struct CommitAndEnqueue {
+  BlobStore* blobs;
+  const std::string* bytes;  // with no writer: the whole message
+  BlobWriter* writer;        // null: put `bytes`
+  QueueStore* queue;
+  QueueMessage* message;
+  SpoolEnqueueResult operator()() const {
+    SpoolEnqueueResult out;
+    Result<BlobInfo> info = writer == nullptr ? blobs->put(*bytes) : writer->commit();
+    if (!info) {
+      out.blob = info.take_error();
+      return out;
+    }
+    message->blob = *info;
+    out.enqueued = queue->enqueue(*message);
+    return out;
+  }
 };
 
 }  // namespace
@@ -71,6 +93,19 @@ boost::asio::awaitable<Result<BlobInfo>> MessageSpool::commit() {
   auto info = co_await blocking_.run(CommitWriter{writer_.get()});
   discard();
   co_return info;
+}
+
+boost::asio::awaitable<SpoolEnqueueResult> MessageSpool::commit_and_enqueue(QueueStore& queue, QueueMessage& message) {
+  if (writer_ && !buffer_.empty()) {
+    auto status = co_await flush_to_writer();
+    if (!status) {
+      discard();
+      co_return SpoolEnqueueResult{status.take_error(), {}};
+    }
+  }
+  auto result = co_await blocking_.run(CommitAndEnqueue{&blobs_, &buffer_, writer_.get(), &queue, &message});
+  discard();
+  co_return result;
 }
 
 void MessageSpool::discard() {

@@ -1,7 +1,9 @@
 // MessageSpool: collects one message's bytes during DATA/BDAT. Small
 // messages stay in memory and are written in one go; past a threshold the
 // bytes stream into a BlobWriter on the blocking pool, so a 25 MB message
-// never sits whole in memory. commit() makes the blob durable (fsync).
+// never sits whole in memory. commit() makes the blob durable (fsync);
+// commit_and_enqueue() also inserts the queue entry in the same blocking job
+// (one hand-off to the pool per message instead of two).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -16,6 +18,14 @@ namespace postino {
 namespace runtime {
 class BlockingPool;
 }
+class QueueStore;
+struct QueueMessage;
+
+// The outcome of MessageSpool::commit_and_enqueue, step by step.
+struct SpoolEnqueueResult {
+  Status blob;      // committing the blob (durable when ok)
+  Status enqueued;  // the queue insert; not attempted when the blob failed
+};
 
 class MessageSpool {
  public:
@@ -27,6 +37,9 @@ class MessageSpool {
   // Streams the buffer to the blob writer once it outgrows memory_bytes.
   boost::asio::awaitable<Status> spill_if_large();
   boost::asio::awaitable<Result<BlobInfo>> commit();
+  // Commits the blob, stores its id in `message.blob` and enqueues `message`
+  // (durable when both steps are ok). Both must outlive the call.
+  boost::asio::awaitable<SpoolEnqueueResult> commit_and_enqueue(QueueStore& queue, QueueMessage& message);
   // Forgets everything (RSET, rejected message).
   void discard();
 

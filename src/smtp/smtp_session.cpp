@@ -666,6 +666,11 @@ asio::awaitable<SmtpSession::Next> SmtpSession::finish_message(const BodyCheck& 
     reset_transaction();
     co_return Next::proceed;
   }
+  if (mode_ != SmtpMode::lmtp) {
+    co_await enqueue_and_reply();
+    reset_transaction();
+    co_return Next::proceed;
+  }
   auto blob = co_await spool_.commit();
   if (!blob) {
     log::error("smtp_spool_failed", {{"queue_id", tx_->queue_id}, {"error", blob.error().message}});
@@ -673,22 +678,12 @@ asio::awaitable<SmtpSession::Next> SmtpSession::finish_message(const BodyCheck& 
     reset_transaction();
     co_return Next::proceed;
   }
-  if (mode_ == SmtpMode::lmtp) {
-    co_await deliver_lmtp_and_reply(*blob);
-  } else {
-    co_await enqueue_and_reply(*blob);
-  }
+  co_await deliver_lmtp_and_reply(*blob);
   reset_transaction();
   co_return Next::proceed;
 }
 
 namespace {
-
-struct EnqueueJob {
-  QueueStore* queue;
-  const QueueMessage* message;
-  Status operator()() const { return queue->enqueue(*message); }
-};
 
 struct LmtpDeliverJob {
   LocalDelivery* delivery;
@@ -698,11 +693,12 @@ struct LmtpDeliverJob {
 
 }  // namespace
 
-asio::awaitable<void> SmtpSession::enqueue_and_reply(const BlobInfo& blob) {
+// The message's bytes become a durable blob and its queue entry is committed
+// (group commit) in one blocking job; only then the 250.
+asio::awaitable<void> SmtpSession::enqueue_and_reply() {
   QueueMessage message;
   message.id = tx_->queue_id;
   message.sender = tx_->sender.kind == smtp::PathKind::null_path ? "" : tx_->sender.address.str();
-  message.blob = blob;
   message.arrived_at = unix_now();
   message.client_address = conn_.stream.remote_endpoint().address().to_string();
   message.client_helo = helo_;
@@ -719,14 +715,19 @@ asio::awaitable<void> SmtpSession::enqueue_and_reply(const BlobInfo& blob) {
     q.notify = notify_bits(r.params.notify);
     message.recipients.push_back(std::move(q));
   }
-  auto status = co_await services_.blocking.run(EnqueueJob{&services_.queue, &message});
-  if (!status) {
-    log::error("queue_enqueue_failed", {{"queue_id", message.id}, {"error", status.error().message}});
+  auto committed = co_await spool_.commit_and_enqueue(services_.queue, message);
+  if (!committed.blob) {
+    log::error("smtp_spool_failed", {{"queue_id", message.id}, {"error", committed.blob.error().message}});
+    reply(451, "4.3.0", "Error: queue file write error");
+    co_return;
+  }
+  if (!committed.enqueued) {
+    log::error("queue_enqueue_failed", {{"queue_id", message.id}, {"error", committed.enqueued.error().message}});
     reply(451, "4.3.0", "Error: queue file write error");
     co_return;
   }
   log::line(log::Level::info, "postino/qmgr", message.id + ": from=<" + message.sender + ">, size=" +
-                                                  std::to_string(blob.size_bytes) + ", nrcpt=" +
+                                                  std::to_string(message.blob.size_bytes) + ", nrcpt=" +
                                                   std::to_string(message.recipients.size()) + " (queue active)");
   if (services_.queue_wakeup) services_.queue_wakeup();
   reply(250, "2.0.0", "Ok: queued as " + message.id);

@@ -101,7 +101,7 @@ class SmtpSession {
   // After the last byte of a message: checks, durable spool, queue or LMTP
   // delivery, and the reply (one per recipient for LMTP).
   boost::asio::awaitable<Next> finish_message(const struct BodyCheck& check);
-  boost::asio::awaitable<void> enqueue_and_reply(const BlobInfo& blob);
+  boost::asio::awaitable<void> enqueue_and_reply();
   boost::asio::awaitable<void> deliver_lmtp_and_reply(const BlobInfo& blob);
 
   std::string received_header() const;

@@ -1,4 +1,4 @@
-// On-disk format of one blob file (<data_dir>/blobs/ab/cd/<64 hex>). All
+// On-disk format of one blob file (<data_dir>/blobs/ab/<64 hex>). All
 // integers are little-endian. Every file starts with a 16-byte header that is
 // a zstd skippable frame, so plain and compressed files are told apart
 // without guessing from content, and `zstd -dc FILE` decodes a compressed one:

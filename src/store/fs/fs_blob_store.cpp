@@ -57,8 +57,23 @@ Result<std::unique_ptr<FsBlobStore>> FsBlobStore::open_root(std::string root, Bl
   if (auto made = posix::make_dir(root); !made) return made.take_error();
   if (auto made = posix::make_dir(root + "/tmp"); !made) return made.take_error();
   auto store = std::make_unique<FsBlobStore>(std::move(root), compression, zstd_level);
+  if (auto s = store->make_fan_out(); !s) return s.take_error();
   if (auto s = store->remove_stale_temps(); !s) return s.take_error();
   return store;
+}
+
+// All 256 first-level directories, made once here rather than on the accept
+// path (the two-level layout created a directory, and synced its parent, for
+// nearly every message while the store was small). One fsync of the root
+// covers the new entries; it runs even when none was made, because another
+// process may have made them without syncing yet.
+Status FsBlobStore::make_fan_out() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 256; ++i) {
+    const std::string dir = root_ + "/" + kHex[i >> 4] + kHex[i & 15];
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return posix::errno_error(errno, "mkdir " + dir);
+  }
+  return posix::fsync_dir(root_);
 }
 
 FsBlobStore::FsBlobStore(std::string root, BlobCompression compression, int zstd_level)
@@ -66,7 +81,26 @@ FsBlobStore::FsBlobStore(std::string root, BlobCompression compression, int zstd
 
 std::string FsBlobStore::path_of(const BlobId& id) const {
   std::string hex = id.hex();
+  return root_ + "/" + hex.substr(0, 2) + "/" + hex;
+}
+
+std::string FsBlobStore::legacy_path_of(const BlobId& id) const {
+  std::string hex = id.hex();
   return root_ + "/" + hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex;
+}
+
+std::string FsBlobStore::existing_path(const BlobId& id, int& err) const {
+  std::string path = path_of(id);
+  if (::access(path.c_str(), F_OK) == 0) return path;
+  err = errno;
+  if (err != ENOENT) return path;
+  std::string legacy = legacy_path_of(id);
+  if (::access(legacy.c_str(), F_OK) == 0) {
+    err = 0;
+    return legacy;
+  }
+  err = errno == ENOTDIR ? ENOENT : errno;
+  return path;
 }
 
 Result<std::unique_ptr<BlobWriter>> FsBlobStore::create() {
@@ -85,8 +119,12 @@ Result<std::unique_ptr<BlobWriter>> FsBlobStore::create() {
 Result<std::unique_ptr<BlobReader>> FsBlobStore::open(const BlobId& id) {
   std::string path = path_of(id);
   posix::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid() && errno == ENOENT) {
+    path = legacy_path_of(id);
+    fd = posix::UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  }
   if (!fd.valid()) {
-    if (errno == ENOENT) return make_error(Errc::not_found, "no blob " + id.hex());
+    if (errno == ENOENT || errno == ENOTDIR) return make_error(Errc::not_found, "no blob " + id.hex());
     return posix::errno_error(errno, "open " + path);
   }
   auto reader = FsBlobReader::open(std::move(fd), std::move(path));
@@ -94,12 +132,20 @@ Result<std::unique_ptr<BlobReader>> FsBlobStore::open(const BlobId& id) {
   return std::unique_ptr<BlobReader>(std::move(*reader));
 }
 
-bool FsBlobStore::exists(const BlobId& id) { return ::access(path_of(id).c_str(), F_OK) == 0; }
+bool FsBlobStore::exists(const BlobId& id) {
+  int err = 0;
+  existing_path(id, err);
+  return err == 0;
+}
 
 Status FsBlobStore::remove(const BlobId& id) {
-  std::string path = path_of(id);
+  std::string path;
   {
     std::lock_guard lock(publish_mutex_);
+    int err = 0;
+    path = existing_path(id, err);
+    if (err == ENOENT) return make_error(Errc::not_found, "no blob " + id.hex());
+    if (err != 0) return posix::errno_error(err, "stat " + path);
     if (::unlink(path.c_str()) != 0) {
       if (errno == ENOENT) return make_error(Errc::not_found, "no blob " + id.hex());
       return posix::errno_error(errno, "unlink " + path);
@@ -109,9 +155,13 @@ Status FsBlobStore::remove(const BlobId& id) {
 }
 
 Result<bool> FsBlobStore::remove_if_older(const BlobId& id, std::chrono::seconds min_age) {
-  std::string path = path_of(id);
+  std::string path;
   {
     std::lock_guard lock(publish_mutex_);
+    int err = 0;
+    path = existing_path(id, err);
+    if (err == ENOENT) return make_error(Errc::not_found, "no blob " + id.hex());
+    if (err != 0) return posix::errno_error(err, "stat " + path);
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
       if (errno == ENOENT) return make_error(Errc::not_found, "no blob " + id.hex());
@@ -125,74 +175,47 @@ Result<bool> FsBlobStore::remove_if_older(const BlobId& id, std::chrono::seconds
 }
 
 Status FsBlobStore::publish(const std::string& temp_path, const BlobId& id) {
-  if (auto s = ensure_fan_out(id); !s) return s;
-  std::string path = path_of(id);
+  std::string path;
   {
     std::lock_guard lock(publish_mutex_);
-    // Dedup: keep the existing file, mark it fresh for GC. If the touch
-    // fails, replacing it with our identical copy is just as good.
-    bool kept = ::access(path.c_str(), F_OK) == 0 && ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0) == 0;
+    // Dedup (in either layout): keep the existing file, mark it fresh for
+    // GC. If the touch fails, a copy of ours in the new layout is just as
+    // good (readers look there first).
+    int err = 0;
+    path = existing_path(id, err);
+    bool kept = err == 0 && ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0) == 0;
     if (kept) {
       ::unlink(temp_path.c_str());
-    } else if (::rename(temp_path.c_str(), path.c_str()) != 0) {
-      return posix::errno_error(errno, "rename " + temp_path + " to " + path);
+    } else {
+      path = path_of(id);
+      if (::rename(temp_path.c_str(), path.c_str()) != 0) {
+        return posix::errno_error(errno, "rename " + temp_path + " to " + path);
+      }
     }
   }
   // Also after a dedup: the other writer may not have fsynced it yet.
   return posix::fsync_dir(parent_of(path));
 }
 
-Status FsBlobStore::ensure_fan_out(const BlobId& id) {
-  std::size_t top = id.sha256[0];
-  std::size_t leaf = top * 256 + id.sha256[1];
-  {
-    std::lock_guard lock(dirs_mutex_);
-    if (leaf_ready_[leaf]) return {};
-  }
-  std::string hex = id.hex();
-  std::string top_dir = root_ + "/" + hex.substr(0, 2);
-  std::string leaf_dir = top_dir + "/" + hex.substr(2, 2);
-  bool top_known;
-  {
-    std::lock_guard lock(dirs_mutex_);
-    top_known = top_ready_[top];
-  }
-  // A directory that already exists may have been created by another thread
-  // or process whose parent fsync has not happened yet: fsync it once anyway.
-  if (!top_known) {
-    auto made = posix::make_dir(top_dir);
-    if (!made) return made.take_error();
-    if (!*made) {
-      if (auto s = posix::fsync_dir(root_); !s) return s;
-    }
-  }
-  auto made = posix::make_dir(leaf_dir);
-  if (!made) return made.take_error();
-  if (!*made) {
-    if (auto s = posix::fsync_dir(top_dir); !s) return s;
-  }
-  std::lock_guard lock(dirs_mutex_);
-  top_ready_[top] = true;
-  leaf_ready_[leaf] = true;
-  return {};
-}
-
 Result<std::vector<BlobId>> FsBlobStore::list() {
   std::vector<BlobId> out;
+  auto add_file = [&](const std::filesystem::directory_entry& file) -> Status {
+    std::string name = file.path().filename().string();
+    if (!is_hex_name(name, 64)) return {};
+    if (auto id = BlobId::from_hex(name); id) out.push_back(*id);
+    return {};
+  };
   auto s = for_each_entry(root_, [&](const std::filesystem::directory_entry& top) -> Status {
     if (!is_hex_dir(top)) return {};
-    return for_each_entry(top.path(), [&](const std::filesystem::directory_entry& leaf) -> Status {
-      if (!is_hex_dir(leaf)) return {};
-      return for_each_entry(leaf.path(), [&](const std::filesystem::directory_entry& file) -> Status {
-        std::string name = file.path().filename().string();
-        if (!is_hex_name(name, 64)) return {};
-        if (auto id = BlobId::from_hex(name); id) out.push_back(*id);
-        return {};
-      });
+    return for_each_entry(top.path(), [&](const std::filesystem::directory_entry& entry) -> Status {
+      if (is_hex_dir(entry)) return for_each_entry(entry.path(), add_file);  // two-level layout
+      return add_file(entry);
     });
   });
   if (!s) return s.take_error();
+  // A blob in both layouts (a dedup whose touch failed) is listed once.
   std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 

@@ -1,14 +1,16 @@
 // FsBlobStore: BlobStore on a local filesystem. Layout under <data_dir>/blobs:
-//   ab/cd/<64 hex>  blob files (two fan-out levels: at most 256 entries per
-//                   directory above the files), format in blob_file_format.hpp
+//   ab/<64 hex>     blob files, one fan-out level by the first byte of the
+//                   id; the 256 directories are made (and made durable) when
+//                   the store opens, so writing a blob never creates one.
+//                   Format in blob_file_format.hpp.
+//   ab/cd/<64 hex>  the earlier two-level layout: still read, deduplicated
+//                   against, listed and removed, never written.
 //   tmp/            blobs being written; published by rename
-// Durability: file fsync before rename, directory fsync after; a fan-out
-// directory's entry is fsynced (in its parent) before first use by this
-// process. Dedup: a blob whose file exists is dropped and the existing file's
-// mtime refreshed, which GC reads as "recently written" (remove_if_older).
+// Durability: file fsync before rename, directory fsync after. Dedup: a
+// blob whose file exists is dropped and the existing file's mtime refreshed,
+// which GC reads as "recently written" (remove_if_older).
 #pragma once
 
-#include <bitset>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -25,7 +27,8 @@ class FsBlobStore final : public BlobStore {
   // Temporary files older than this are leftovers of a crash; open() removes them.
   static constexpr std::chrono::hours kStaleTempAge{24};
 
-  // Creates <root>, <root>/tmp if needed; `root` is <data_dir>/blobs.
+  // Creates <root>, <root>/tmp and the 256 fan-out directories if needed;
+  // `root` is <data_dir>/blobs.
   static Result<std::unique_ptr<FsBlobStore>> open_root(std::string root, BlobCompression compression, int zstd_level);
 
   FsBlobStore(std::string root, BlobCompression compression, int zstd_level);
@@ -42,11 +45,15 @@ class FsBlobStore final : public BlobStore {
   // destination directory.
   Status publish(const std::string& temp_path, const BlobId& id);
 
+  // Where a new blob goes (ab/<hex>), and where the two-level layout put it.
   std::string path_of(const BlobId& id) const;
+  std::string legacy_path_of(const BlobId& id) const;
 
  private:
-  // mkdir of ab/ and ab/cd/ with parent fsync, once per process per directory.
-  Status ensure_fan_out(const BlobId& id);
+  // The blob's file: path_of if present, else legacy_path_of if present
+  // (errno of that stat in `err` otherwise).
+  std::string existing_path(const BlobId& id, int& err) const;
+  Status make_fan_out();
   Status remove_stale_temps();
 
   std::string root_;
@@ -57,9 +64,6 @@ class FsBlobStore final : public BlobStore {
   // "is it old? then unlink" in remove_if_older, so GC never deletes a file
   // that a writer has just deduplicated against.
   std::mutex publish_mutex_;
-  std::mutex dirs_mutex_;
-  std::bitset<256> top_ready_;        // ab/ known durable
-  std::vector<bool> leaf_ready_ = std::vector<bool>(65536);  // ab/cd/ known durable
 };
 
 }  // namespace postino

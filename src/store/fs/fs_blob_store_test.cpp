@@ -1,5 +1,6 @@
 // FsBlobStore: round trips (plain and zstd), ranged reads across frame
-// boundaries, dedup, empty blobs, format detection, removal and listing.
+// boundaries, dedup, empty blobs, format detection, removal and listing,
+// the one-level fan-out and the two-level layout it replaced.
 #include "store/fs/fs_blob_store.hpp"
 
 #include <gtest/gtest.h>
@@ -71,7 +72,7 @@ TEST_P(FsBlobStoreTest, RoundTripWithRangedReads) {
   EXPECT_EQ(info->size_bytes, content.size());
 
   std::string hex = info->id.hex();
-  std::string path = blobs() + "/" + hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex;
+  std::string path = blobs() + "/" + hex.substr(0, 2) + "/" + hex;
   ASSERT_TRUE(std::filesystem::exists(path));
   if (GetParam() == BlobCompression::zstd) {
     EXPECT_LT(file_size(path), content.size() / 2);
@@ -196,11 +197,61 @@ TEST_F(FsBlobStoreTest, TruncatedCompressedFileIsCorrupt) {
   auto info = store->put(sample_content());
   ASSERT_TRUE(info.ok());
   std::string hex = info->id.hex();
-  std::string path = blobs() + "/" + hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex;
+  std::string path = blobs() + "/" + hex.substr(0, 2) + "/" + hex;
   std::filesystem::resize_file(path, file_size(path) - 1);
   auto reader = store->open(info->id);
   ASSERT_FALSE(reader.ok());
   EXPECT_EQ(reader.error().code, Errc::corrupt_data);
+}
+
+// Blobs live in ab/<hex> under 256 directories made at open: writing a blob
+// never creates a directory.
+TEST_F(FsBlobStoreTest, OneFanOutLevelMadeAtOpen) {
+  auto store = open_store(BlobCompression::none);
+  std::size_t dirs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(blobs())) {
+    if (entry.is_directory() && entry.path().filename() != "tmp") ++dirs;
+  }
+  EXPECT_EQ(dirs, 256u);
+  auto info = store->put("abc");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->id.hex(), kAbcSha256);
+  EXPECT_TRUE(std::filesystem::is_regular_file(blobs() + "/ba/" + kAbcSha256));
+  for (const auto& entry : std::filesystem::directory_iterator(blobs() + "/ba")) {
+    EXPECT_FALSE(entry.is_directory()) << entry.path();
+  }
+}
+
+// A store written with the earlier two-level layout (ab/cd/<hex>) keeps
+// working: reads, dedup, listing, GC removal.
+TEST_P(FsBlobStoreTest, ReadsTheTwoLevelLayout) {
+  auto store = open_store(GetParam());
+  const std::string content = sample_content().substr(0, 70'000);
+  auto old_blob = store->put(content);
+  auto other = store->put("other");
+  ASSERT_TRUE(old_blob.ok() && other.ok());
+  const std::string hex = old_blob->id.hex();
+  const std::string leaf = blobs() + "/" + hex.substr(0, 2) + "/" + hex.substr(2, 2);
+  std::filesystem::create_directory(leaf);
+  std::filesystem::rename(blobs() + "/" + hex.substr(0, 2) + "/" + hex, leaf + "/" + hex);
+
+  store = open_store(GetParam());
+  EXPECT_TRUE(store->exists(old_blob->id));
+  EXPECT_EQ(*(*store->open(old_blob->id))->read(65'000, 100), content.substr(65'000, 100));
+  std::vector<BlobId> expected{old_blob->id, other->id};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(*store->list(), expected);
+  // The same content again is deduplicated against the old file.
+  auto again = store->put(content);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->id, old_blob->id);
+  EXPECT_FALSE(std::filesystem::exists(blobs() + "/" + hex.substr(0, 2) + "/" + hex));
+  EXPECT_FALSE(*store->remove_if_older(old_blob->id, std::chrono::hours(1)));  // just touched
+  EXPECT_TRUE(*store->remove_if_older(old_blob->id, std::chrono::seconds(0)));
+  EXPECT_FALSE(std::filesystem::exists(leaf + "/" + hex));
+  EXPECT_FALSE(store->exists(old_blob->id));
+  EXPECT_EQ(store->open(old_blob->id).error().code, Errc::not_found);
+  EXPECT_EQ(*store->list(), std::vector<BlobId>{other->id});
 }
 
 TEST(OpenBlobStore, CreatesMissingParentsOfTheDataDir) {
