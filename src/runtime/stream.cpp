@@ -230,6 +230,9 @@ struct Stream::Tls {
     // Retried writes may come from a new buffer after compression; idle
     // connections hold no record buffers.
     SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+    // One recv per burst instead of two per record (header, then body); the
+    // read buffer is still released once drained.
+    SSL_set_read_ahead(ssl, 1);
     if (server) {
       SSL_set_accept_state(ssl);
     } else {
