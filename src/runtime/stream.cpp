@@ -12,8 +12,8 @@
 // One read and one write may be pending at once (IMAP IDLE): both run on the
 // stream's executor, so OpenSSL is entered by one of them at a time. When a
 // call by one side may have unblocked the other (SSL_write reading a
-// handshake record, SSL_read flushing), the other side's wait is woken
-// through the `progress` timer and retries its call.
+// handshake record, SSL_read flushing), the other side's socket wait is
+// cancelled (`kicked`) and it retries its call.
 //
 // Compression (RFC 4978) sits above TLS: raw DEFLATE (RFC 1951) out with a
 // sync flush per write_all, inflate in straight into the caller's buffer.
@@ -206,10 +206,7 @@ enum class Want { none, read, write };
 enum class WaitEnd { ready, timeout, stopping };
 
 struct Stream::Tls {
-  explicit Tls(Socket& socket) : progress(socket.get_executor()) {
-    io.socket = &socket;
-    progress.expires_at(asio::steady_timer::time_point::max());
-  }
+  explicit Tls(Socket& socket) { io.socket = &socket; }
   ~Tls() {
     if (ssl != nullptr) SSL_free(ssl);  // frees the BIO too
   }
@@ -253,7 +250,12 @@ struct Stream::Tls {
   void after_call(bool by_reader) {
     const Want other = by_reader ? write_wait : read_wait;
     if (other != Want::read) return;
-    if (by_reader || SSL_has_pending(ssl) == 1) progress.cancel();
+    if (by_reader || SSL_has_pending(ssl) == 1) {
+      // Ends the other side's socket wait (ours is not pending: we run).
+      kicked = true;
+      error_code ignored;
+      io.socket->cancel(ignored);
+    }
   }
 
   // The error of a failed call (SSL_get_error's `err`); the connection is
@@ -293,17 +295,17 @@ struct Stream::Tls {
     const auto type = want == Want::read ? Socket::wait_read : Socket::wait_write;
     Socket& socket = *io.socket;
     slot = want;
+    kicked = false;
     std::size_t first = 0;
     error_code socket_ec;
     if (stop != nullptr) {
       auto group = make_parallel_group(socket.async_wait(type, asio::deferred), timer.async_wait(asio::deferred),
-                                       progress.async_wait(asio::deferred), stop->async_wait());
+                                       stop->async_wait());
       auto result = co_await group.async_wait(wait_for_one(), asio::use_awaitable);
       first = std::get<0>(result)[0];
       socket_ec = std::get<1>(result);
     } else {
-      auto group = make_parallel_group(socket.async_wait(type, asio::deferred), timer.async_wait(asio::deferred),
-                                       progress.async_wait(asio::deferred));
+      auto group = make_parallel_group(socket.async_wait(type, asio::deferred), timer.async_wait(asio::deferred));
       auto result = co_await group.async_wait(wait_for_one(), asio::use_awaitable);
       first = std::get<0>(result)[0];
       socket_ec = std::get<1>(result);
@@ -313,12 +315,14 @@ struct Stream::Tls {
     if (outside) throw system_error(asio::error::operation_aborted, "TLS I/O cancelled");
     switch (first) {
       case 0:
+        if (socket_ec == asio::error::operation_aborted && kicked) {
+          kicked = false;
+          co_return WaitEnd::ready;  // the other side's call: retry ours
+        }
         if (socket_ec) throw system_error(socket_ec, "TLS socket wait");
         co_return WaitEnd::ready;
       case 1:
         co_return WaitEnd::timeout;
-      case 2:
-        co_return WaitEnd::ready;  // the other side's call: retry ours
       default:
         co_return WaitEnd::stopping;
     }
@@ -328,8 +332,8 @@ struct Stream::Tls {
   SocketIo io;
   // Keeps the servername callback's TlsContexts alive for the handshake.
   std::shared_ptr<const TlsContexts> contexts;
-  // Never expires; cancel() wakes the other side's wait (after_call).
-  asio::steady_timer progress;
+  // after_call() cancelled the socket's waits to wake the other side.
+  bool kicked = false;
   Want read_wait = Want::none;   // what the pending read (or handshake) waits for
   Want write_wait = Want::none;  // what the pending write (or shutdown) waits for
   bool failed = false;           // a fatal error: no close_notify
