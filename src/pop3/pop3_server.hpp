@@ -27,6 +27,7 @@ class MaildropLocks;
 
 struct Pop3Services {
   runtime::BlockingPool& blocking;
+  runtime::BlockingPool& passwords;  // password verification only, apart from store work
   Directory& directory;
   BlobStore& blobs;
   MailboxStore& mailboxes;  // a NotifyingMailboxStore, so QUIT's expunge wakes IMAP IDLE

@@ -358,7 +358,7 @@ asio::awaitable<std::optional<AccountInfo>> Pop3Session::check_password(const st
   Directory& directory = services_.directory;
   // GCC 12: blocking jobs are named locals, never lambda temporaries in a co_await.
   auto job = [&directory, user, password = std::move(password)] { return directory.authenticate(user, password); };
-  auto result = co_await services_.blocking.run(std::move(job));
+  auto result = co_await services_.passwords.run(std::move(job));
   if (result) {
     services_.auth_throttle.record_success(user);
     co_return std::move(*result);

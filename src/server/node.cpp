@@ -194,13 +194,14 @@ class Node {
     lmtp_ = std::make_unique<SmtpServer>(SmtpMode::lmtp, config.server.hostname, config.smtp, services);
     SmtpServices submission_services = services;
     submission_services.auth_throttle = &auth_throttle_;
+    submission_services.passwords = &passwords_;
     submission_services.rate_limits = &metadata_->rate_limits();
     submission_services.scram_fake_salt_secret = scram_fake_salt_secret_;
     submission_ = std::make_unique<SmtpServer>(SmtpMode::submission, config.server.hostname, config.smtp,
                                                std::move(submission_services), config.submission);
     ImapServices imap_services{blocking_, passwords_, *directory_, *blobs_, *mailboxes_, changes_, auth_throttle_};
     imap_ = std::make_unique<ImapServer>(config.server.hostname, config.imap, imap_services);
-    Pop3Services pop3_services{blocking_, *directory_, *blobs_, *mailboxes_, auth_throttle_};
+    Pop3Services pop3_services{blocking_, passwords_, *directory_, *blobs_, *mailboxes_, auth_throttle_};
     pop3_ = std::make_unique<Pop3Server>(config.server.hostname, config.pop3, pop3_services);
     unavailable_ = std::make_unique<UnavailableHandler>(config.server.hostname);
   }
@@ -302,7 +303,7 @@ class Node {
   std::shared_ptr<const Config> config_;
   runtime::IoPool io_;
   runtime::BlockingPool blocking_;
-  runtime::BlockingPool passwords_;  // password verification only (ImapServices::passwords)
+  runtime::BlockingPool passwords_;  // password verification only (IMAP, POP3, submission)
   runtime::ConnectionLimiter limiter_;
   runtime::Snapshot<runtime::TlsContexts> tls_;
   std::unique_ptr<BlobStore> blobs_;

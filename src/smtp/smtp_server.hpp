@@ -41,6 +41,7 @@ struct SmtpServices {
   // sending counters shared by every submission node, and the key of the
   // SCRAM fake salts (directory/secret_key_file.hpp).
   runtime::AuthThrottle* auth_throttle = nullptr;
+  runtime::BlockingPool* passwords = nullptr;  // password verification; null: the blocking pool
   RateLimitStore* rate_limits = nullptr;
   std::string scram_fake_salt_secret;
 };

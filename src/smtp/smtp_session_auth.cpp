@@ -179,7 +179,8 @@ asio::awaitable<SmtpSession::Next> SmtpSession::on_auth(const smtp::AuthArgs& ar
         // Jobs are named locals: GCC 12 mishandles temporaries holding
         // strings inside a co_await expression (double destruction).
         PasswordJob job{&services_.directory, check->authcid, check->password};
-        auto account = co_await services_.blocking.run(std::move(job));
+        runtime::BlockingPool& pool = services_.passwords ? *services_.passwords : services_.blocking;
+        auto account = co_await pool.run(std::move(job));
         if (!account && account.error().code != Errc::permission_denied && account.error().code != Errc::disabled) {
           log::error("smtp_auth_lookup_failed", {{"error", account.error().message}});
           reply(454, "4.7.0", "Temporary authentication failure");
