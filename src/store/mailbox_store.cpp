@@ -13,4 +13,6 @@ Result<std::vector<MessageFlags>> MailboxStore::list_message_flags(MailboxId mai
   return out;
 }
 
+Result<std::size_t> MailboxStore::index_pending_text(std::size_t /*max_messages*/) { return std::size_t{0}; }
+
 }  // namespace postino

@@ -243,6 +243,13 @@ class MailboxStore {
   // points (or the engine has no index): the caller scans instead.
   virtual Result<TextSearchResult> search_text(MailboxId mailbox, std::span<const Uid> uids, TextSearchScope scope,
                                                const std::string& needle) = 0;
+  // Background text indexing: an engine may store a delivered (appended,
+  // copied) message's search text without indexing it, so delivery stays
+  // fast; search_text reports such messages not_indexed until this has run.
+  // Indexes up to `max_messages` of them in one write transaction and
+  // returns how many it indexed (fewer than max_messages: caught up). The
+  // default, for engines that index inline, has nothing to do.
+  virtual Result<std::size_t> index_pending_text(std::size_t max_messages);
 };
 
 }  // namespace postino

@@ -60,6 +60,9 @@ class NotifyingMailboxStore final : public MailboxStore {
                                        const std::string& needle) override {
     return inner_.search_text(mailbox, uids, scope, needle);
   }
+  Result<std::size_t> index_pending_text(std::size_t max_messages) override {
+    return inner_.index_pending_text(max_messages);
+  }
 
  private:
   MailboxStore& inner_;

@@ -308,12 +308,45 @@ CREATE TRIGGER blobs_drop_text AFTER UPDATE OF ref_count ON blobs WHEN new.ref_c
 END;
 )sql";
 
+// Deferred text indexing (decision 0004, "Consequences"): delivery, APPEND
+// and COPY write the search text here, plain rows without FTS5, and a
+// background job (MailboxStore::index_pending_text) moves them into
+// blob_texts / message_texts in small batches, which is where the trigram
+// indexing is paid. Until then the message has no message_texts row, so
+// search_text reports it not_indexed and the caller scans it: answers are
+// exact at every moment.
+// - pending_blob_texts: a blob's body text, once per blob, only while
+//   blob_texts has none for it; it goes when the blob's reference count
+//   reaches 0 (trigger) or when the job moves it.
+// - pending_message_texts: a message's header text (same id as
+//   message_texts) and its blob; it goes with its message row (trigger).
+constexpr const char* kSchema6 = R"sql(
+CREATE TABLE pending_blob_texts (
+  sha256 BLOB PRIMARY KEY CHECK (length(sha256) = 32),
+  body   TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE pending_message_texts (
+  id     INTEGER PRIMARY KEY CHECK (id > 0),
+  sha256 BLOB NOT NULL CHECK (length(sha256) = 32),
+  header TEXT NOT NULL
+) STRICT;
+
+CREATE TRIGGER messages_drop_pending_text AFTER DELETE ON messages BEGIN
+  DELETE FROM pending_message_texts WHERE id = old.mailbox_id * 4294967296 + old.uid;
+END;
+CREATE TRIGGER blobs_drop_pending_text AFTER UPDATE OF ref_count ON blobs WHEN new.ref_count = 0 BEGIN
+  DELETE FROM pending_blob_texts WHERE sha256 = new.sha256;
+END;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "directory tables and blob reference counts", kSchema1},
     Migration{2, "mailboxes, messages, quota usage and delivery keys", kSchema2},
     Migration{3, "IMAP: recent marks, save dates, MIME structures, expunge log, subscriptions", kSchema3},
     Migration{4, "submission: SCRAM secrets, sending controls, sender grants, send counters", kSchema4},
     Migration{5, "text search: body text per blob, header text per message, FTS5 trigram indexes", kSchema5},
+    Migration{6, "text search: pending texts, indexed later by a background job", kSchema6},
 };
 
 constexpr const char* kCreateVersionTable = R"sql(

@@ -139,13 +139,17 @@ Result<CopyOutcome> copy_rows(Connection& db, MailboxId source, const std::vecto
 // (which exist): the log trigger records them with that modseq.
 Status expunge_rows(Connection& db, MailboxId mailbox, const std::vector<Uid>& uids);
 
-// --- text index (sqlite_text_search.cpp, schema migration 5)
-// Indexes a just-stored message's search text (a no-op without one), in the
-// caller's transaction: the blob's body text if not there yet, the header.
+// --- text index (sqlite_text_search.cpp, schema migrations 5 and 6)
+// Queues a just-stored message's search text (a no-op without one) in the
+// caller's transaction, as plain pending rows (no FTS5 work): the blob's
+// body text if neither indexed nor pending yet, the header text.
 Status index_message_text(Connection& db, MailboxId mailbox, std::int64_t uid, const Delivery& delivery);
-// Gives a copied message its source's header text (if indexed).
+// Gives a copied message its source's header text, indexed or pending.
 Status copy_message_text(Connection& db, MailboxId source, Uid source_uid, MailboxId destination,
                          std::int64_t destination_uid);
+// Moves up to `max_messages` pending texts into the FTS5-indexed tables;
+// returns how many messages it indexed.
+Result<std::size_t> index_pending_texts(Connection& db, std::size_t max_messages);
 
 template <class Fn>
 Status for_each_keyword(Connection& db, MailboxId mailbox, const std::vector<UidRun>& runs, Fn fn) {

@@ -49,6 +49,7 @@ class SqliteMailboxStore final : public MailboxStore {
   Result<QuotaUsage> usage(AccountId account) override;
   Result<TextSearchResult> search_text(MailboxId mailbox, std::span<const Uid> uids, TextSearchScope scope,
                                        const std::string& needle) override;
+  Result<std::size_t> index_pending_text(std::size_t max_messages) override;
 
  private:
   Writer& writer_;

@@ -1,8 +1,14 @@
 // The text index behind MailboxStore::search_text (IMAP SEARCH BODY and
 // TEXT, RFC 9051 6.4.4): schema and invariants in migration 5
 // (migrations.cpp). Rows are written here inside the caller's Writer job
-// (deliver, copy), in the same savepoint as the message row they describe;
-// the schema's triggers remove them with that row or its blob.
+// (deliver, copy), in the same savepoint as the message row they describe,
+// as pending rows (migration 6) that the FTS5 tables do not see; a later
+// low-priority job (index_pending_texts) moves them into the indexed
+// tables in small batches, so delivery does not pay the trigram indexing.
+// A pending message has no message_texts row: search_text reports it
+// not_indexed and the caller scans it, so answers are exact meanwhile.
+// The schema's triggers remove both kinds of rows with their message or
+// blob.
 // A query is an FTS5 conjunction of the needle's trigrams (candidates),
 // confirmed by instr() on the stored text: exact substring semantics on the
 // same text the IMAP scan computes (mime/search_text.hpp).
@@ -39,25 +45,87 @@ Status index_message_text(Connection& db, MailboxId mailbox, std::int64_t uid, c
   auto found = known->step();
   if (!found) return found.take_error();
   if (!*found) {
-    auto insert = db.prepare("INSERT INTO blob_texts (sha256, body) VALUES (?1, ?2)");
+    auto insert = db.prepare("INSERT OR IGNORE INTO pending_blob_texts (sha256, body) VALUES (?1, ?2)");
     if (!insert) return insert.take_error();
     insert->bind_blob(1, delivery.blob.id.sha256).bind_text(2, body);
     if (auto s = insert->run(); !s) return s;
   }
-  auto header = db.prepare("INSERT INTO message_texts (id, header) VALUES (?1, ?2)");
+  auto header = db.prepare("INSERT INTO pending_message_texts (id, sha256, header) VALUES (?1, ?2, ?3)");
   if (!header) return header.take_error();
-  header->bind_int64(1, text_id(mailbox, uid)).bind_text(2, delivery.search_header);
+  header->bind_int64(1, text_id(mailbox, uid)).bind_blob(2, delivery.blob.id.sha256).bind_text(3, delivery.search_header);
   return header->run();
 }
 
 Status copy_message_text(Connection& db, MailboxId source, Uid source_uid, MailboxId destination,
                          std::int64_t destination_uid) {
   if (!indexable_mailbox(source) || !indexable_mailbox(destination)) return {};
-  // The blob's body text stays: the copy holds one more reference to it.
-  auto q = db.prepare("INSERT INTO message_texts (id, header) SELECT ?2, header FROM message_texts WHERE id = ?1");
-  if (!q) return q.take_error();
-  q->bind_int64(1, text_id(source, sql(source_uid))).bind_int64(2, text_id(destination, destination_uid));
-  return q->run();
+  // The blob's body text (indexed or pending) stays: the copy holds one
+  // more reference to it. The source has at most one of the two rows.
+  for (const char* sql_text :
+       {"INSERT INTO message_texts (id, header) SELECT ?2, header FROM message_texts WHERE id = ?1",
+        "INSERT INTO pending_message_texts (id, sha256, header) SELECT ?2, sha256, header "
+        "FROM pending_message_texts WHERE id = ?1"}) {
+    auto q = db.prepare(sql_text);
+    if (!q) return q.take_error();
+    q->bind_int64(1, text_id(source, sql(source_uid))).bind_int64(2, text_id(destination, destination_uid));
+    if (auto s = q->run(); !s) return s;
+  }
+  return {};
+}
+
+Result<std::size_t> index_pending_texts(Connection& db, std::size_t max_messages) {
+  struct Pending {
+    std::int64_t id;
+    std::vector<std::uint8_t> sha256;
+  };
+  std::vector<Pending> batch;
+  {
+    auto q = db.prepare("SELECT id, sha256 FROM pending_message_texts ORDER BY id LIMIT ?1");
+    if (!q) return q.take_error();
+    q->bind_int64(1, static_cast<std::int64_t>(max_messages));
+    for (;;) {
+      auto row = q->step();
+      if (!row) return row.take_error();
+      if (!*row) break;
+      auto digest = q->column_blob(1);
+      batch.push_back(Pending{q->column_int64(0), std::vector<std::uint8_t>(digest.begin(), digest.end())});
+    }
+  }
+  for (const Pending& p : batch) {
+    // The body first (invariant: a message_texts row implies its blob's
+    // blob_texts row); the blob_texts trigger feeds FTS5 here.
+    auto body = db.prepare(
+        "INSERT INTO blob_texts (sha256, body) SELECT sha256, body FROM pending_blob_texts WHERE sha256 = ?1 "
+        "AND NOT EXISTS (SELECT 1 FROM blob_texts WHERE sha256 = ?1)");
+    if (!body) return body.take_error();
+    body->bind_blob(1, p.sha256);
+    if (auto s = body->run(); !s) return s.take_error();
+    auto drop_body = db.prepare("DELETE FROM pending_blob_texts WHERE sha256 = ?1");
+    if (!drop_body) return drop_body.take_error();
+    drop_body->bind_blob(1, p.sha256);
+    if (auto s = drop_body->run(); !s) return s.take_error();
+    // Without a body text (not expected) the message stays unindexed and
+    // scanned: the header row alone would make search trust a missing body.
+    auto header = db.prepare(
+        "INSERT INTO message_texts (id, header) SELECT p.id, p.header FROM pending_message_texts p "
+        "WHERE p.id = ?1 AND EXISTS (SELECT 1 FROM blob_texts t WHERE t.sha256 = p.sha256)");
+    if (!header) return header.take_error();
+    header->bind_int64(1, p.id);
+    if (auto s = header->run(); !s) return s.take_error();
+    auto drop = db.prepare("DELETE FROM pending_message_texts WHERE id = ?1");
+    if (!drop) return drop.take_error();
+    drop->bind_int64(1, p.id);
+    if (auto s = drop->run(); !s) return s.take_error();
+  }
+  if (batch.size() < max_messages) {
+    // Caught up: drop body texts no pending message needs any more (their
+    // messages went while pending, their blob is still referenced).
+    auto orphans = db.prepare(
+        "DELETE FROM pending_blob_texts WHERE sha256 NOT IN (SELECT sha256 FROM pending_message_texts)");
+    if (!orphans) return orphans.take_error();
+    if (auto s = orphans->run(); !s) return s.take_error();
+  }
+  return batch.size();
 }
 
 }  // namespace rows
@@ -124,6 +192,21 @@ std::vector<Uid> restrict_to(std::vector<Uid> found, const std::vector<Uid>& wan
 }
 
 }  // namespace
+
+Result<std::size_t> SqliteMailboxStore::index_pending_text(std::size_t max_messages) {
+  if (max_messages == 0) return std::size_t{0};
+  // A read first, so an idle wake-up costs no write transaction (no fsync).
+  auto pending = readers_.with([](Connection& db) -> Result<bool> {
+    auto q = db.prepare("SELECT EXISTS (SELECT 1 FROM pending_message_texts) OR EXISTS (SELECT 1 FROM pending_blob_texts)");
+    if (!q) return q.take_error();
+    auto row = q->step();
+    if (!row) return row.take_error();
+    return *row && q->column_int64(0) != 0;
+  });
+  if (!pending) return pending.take_error();
+  if (!*pending) return std::size_t{0};
+  return writer_.run<std::size_t>([&](Connection& db) { return rows::index_pending_texts(db, max_messages); });
+}
 
 Result<TextSearchResult> SqliteMailboxStore::search_text(MailboxId mailbox, std::span<const Uid> uids,
                                                          TextSearchScope scope, const std::string& needle) {

@@ -1,11 +1,16 @@
-// The text index behind MailboxStore::search_text: indexing at delivery
-// (body text once per blob, header text per message), BODY and TEXT lookups
+// The text index behind MailboxStore::search_text: texts queued at
+// delivery and indexed later by index_pending_text (pending messages are
+// not_indexed, so the caller's scan keeps answers exact; batches; expunge,
+// copy and blob release of pending texts), the index itself (body text
+// once per blob, header text per message), BODY and TEXT lookups
 // with exact substring semantics, needles the trigram index cannot serve
 // (short, NUL), messages stored without text ("not indexed", never "no
 // match"), and the index following its messages through expunge, copy,
 // move, mailbox and account deletion, and a rolled-back delivery.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
 
 #include "store/sqlite/sqlite_metadata_store.hpp"
@@ -57,10 +62,25 @@ class TextSearchTest : public ::testing::Test {
   }
   DeliveryOutcome put(AccountId account, const std::string& mailbox, std::uint8_t seed, const std::string& header,
                       const char* body) {
+    auto outcome = put_pending(account, mailbox, seed, header, body);
+    index_all();
+    return outcome;
+  }
+  // A delivery left for the background indexer.
+  DeliveryOutcome put_pending(AccountId account, const std::string& mailbox, std::uint8_t seed,
+                              const std::string& header, const char* body) {
     auto outcomes = store().deliver(
         {delivery(account, mailbox, seed, header, body ? std::make_shared<const std::string>(body) : nullptr)});
     EXPECT_TRUE(outcomes.at(0).ok()) << outcomes[0].error().message;
     return outcomes[0].ok() ? *outcomes[0] : DeliveryOutcome{};
+  }
+  // What the background indexer does, until it is caught up.
+  void index_all() {
+    for (;;) {
+      auto indexed = store().index_pending_text(2);
+      ASSERT_TRUE(indexed.ok()) << indexed.error().message;
+      if (*indexed < 2) return;
+    }
   }
   TextSearchResult search(MailboxId mailbox, TextSearchScope scope, const std::string& needle,
                           std::vector<Uid> among = uids({1, 2, 3, 4, 5, 6, 7, 8, 9, 10})) {
@@ -147,6 +167,7 @@ TEST_F(TextSearchTest, ShortNeedlesAndNulAreLeftToTheScan) {
   auto outcomes = store().deliver(
       {delivery(bob_, kInboxName, 2, "", std::make_shared<const std::string>(std::string("nul\0inside", 10)))});
   ASSERT_TRUE(outcomes[0].ok());
+  index_all();
   EXPECT_EQ(search(inbox, TextSearchScope::body, "inside").not_indexed, uids({2}));
 }
 
@@ -172,6 +193,11 @@ TEST_F(TextSearchTest, OneBodyTextPerBlobOneHeaderTextPerMessage) {
                               delivery(alice, kInboxName, 7, "delivered-to: alice@example.test subject: minutes", body)};
   auto outcomes = store().deliver(batch);
   ASSERT_TRUE(outcomes[0].ok() && outcomes[1].ok());
+  EXPECT_EQ(count("SELECT count(*) FROM pending_blob_texts"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM pending_message_texts"), 2);
+  index_all();
+  EXPECT_EQ(count("SELECT count(*) FROM pending_blob_texts"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM pending_message_texts"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM blob_texts"), 1);
   EXPECT_EQ(count("SELECT count(*) FROM message_texts"), 2);
   const MailboxId bob_inbox = outcomes[0]->mailbox;
@@ -249,10 +275,126 @@ TEST_F(TextSearchTest, AFailedDeliveryLeavesNoText) {
   big.quota_bytes = 150;  // 100 used + 100 more > 150
   auto outcomes = store().deliver({big});
   ASSERT_FALSE(outcomes[0].ok());
+  EXPECT_EQ(count("SELECT count(*) FROM pending_blob_texts"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM pending_message_texts"), 0);
+  index_all();
   EXPECT_EQ(count("SELECT count(*) FROM blob_texts"), 1);
   EXPECT_EQ(count("SELECT count(*) FROM message_texts"), 1);
   EXPECT_TRUE(search(inbox, TextSearchScope::text, "second").matched.empty());
   expect_index_consistent();
+}
+
+// The answer IMAP SEARCH gives: the index's matches plus a scan of what it
+// did not index (here the scan reads the texts the test delivered).
+std::vector<Uid> full_answer(const TextSearchResult& found, TextSearchScope scope, const std::string& needle,
+                             const std::map<std::uint32_t, std::pair<std::string, std::string>>& texts) {
+  std::vector<Uid> out = found.matched;
+  for (Uid uid : found.not_indexed) {
+    const auto& [header, body] = texts.at(static_cast<std::uint32_t>(uid));
+    if (body.find(needle) != std::string::npos ||
+        (scope == TextSearchScope::text && header.find(needle) != std::string::npos)) {
+      out.push_back(uid);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_F(TextSearchTest, PendingTextsAreScannedUntilIndexedAndAnswersDoNotChange) {
+  const std::map<std::uint32_t, std::pair<std::string, std::string>> texts{
+      {1, {"subject: quarterly report", "the budget is attached"}},
+      {2, {"subject: lunch", "bring the report"}},
+      {3, {"subject: budgets", "the budget is attached"}},  // same blob as UID 1
+  };
+  MailboxId inbox = put_pending(bob_, kInboxName, 1, texts.at(1).first, texts.at(1).second.c_str()).mailbox;
+  put_pending(bob_, kInboxName, 2, texts.at(2).first, texts.at(2).second.c_str());
+  put_pending(bob_, kInboxName, 1, texts.at(3).first, texts.at(3).second.c_str());
+  // Delivery wrote plain rows only: nothing in the FTS5 tables yet.
+  EXPECT_EQ(count("SELECT count(*) FROM pending_message_texts"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM pending_blob_texts"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM message_texts"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM blob_texts"), 0);
+
+  const std::vector<std::pair<TextSearchScope, std::string>> queries{
+      {TextSearchScope::body, "report"}, {TextSearchScope::text, "report"}, {TextSearchScope::body, "budget"},
+      {TextSearchScope::text, "budget"}, {TextSearchScope::text, "lunch"},  {TextSearchScope::text, "nowhere"}};
+  std::vector<std::vector<Uid>> before;
+  for (const auto& [scope, needle] : queries) {
+    auto found = search(inbox, scope, needle);
+    EXPECT_TRUE(found.matched.empty()) << needle;
+    EXPECT_EQ(found.not_indexed, uids({1, 2, 3})) << needle;
+    before.push_back(full_answer(found, scope, needle, texts));
+  }
+  EXPECT_EQ(before[0], uids({2}));
+  EXPECT_EQ(before[3], uids({1, 3}));
+
+  index_all();
+  EXPECT_EQ(count("SELECT count(*) FROM pending_message_texts"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM pending_blob_texts"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM message_texts"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM blob_texts"), 2);
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    auto found = search(inbox, queries[i].first, queries[i].second);
+    EXPECT_TRUE(found.not_indexed.empty()) << queries[i].second;
+    EXPECT_EQ(found.matched, before[i]) << queries[i].second;
+  }
+  expect_index_consistent();
+}
+
+TEST_F(TextSearchTest, TheIndexerWorksInBoundedBatches) {
+  MailboxId inbox{};
+  for (std::uint8_t seed = 1; seed <= 5; ++seed) inbox = put_pending(bob_, kInboxName, seed, "", "batch body").mailbox;
+  for (std::size_t expected : {2, 2, 1, 0}) {
+    auto indexed = store().index_pending_text(2);
+    ASSERT_TRUE(indexed.ok()) << indexed.error().message;
+    EXPECT_EQ(*indexed, expected);
+    EXPECT_EQ(count("SELECT count(*) FROM message_texts"), count("SELECT 5 - count(*) FROM pending_message_texts"));
+  }
+  EXPECT_EQ(search(inbox, TextSearchScope::body, "batch").matched, uids({1, 2, 3, 4, 5}));
+  expect_index_consistent();
+}
+
+TEST_F(TextSearchTest, ExpungingPendingMessagesDropsTheirPendingTexts) {
+  MailboxId inbox = put_pending(bob_, kInboxName, 1, "subject: one", "shared body").mailbox;
+  put_pending(bob_, kInboxName, 1, "subject: two", "shared body");
+  put_pending(bob_, kInboxName, 2, "subject: three", "own body");
+  ASSERT_TRUE(store().expunge(inbox, ExpungeFilter{false, uids({1, 3})}).ok());
+  EXPECT_EQ(count("SELECT count(*) FROM pending_message_texts"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM pending_blob_texts"), 1);  // blob 1 still used by UID 2
+  EXPECT_EQ(search(inbox, TextSearchScope::body, "own body").not_indexed, uids({2}));
+  index_all();
+  EXPECT_EQ(search(inbox, TextSearchScope::body, "shared").matched, uids({2}));
+  put_pending(bob_, kInboxName, 3, "subject: four", "gone before indexing");
+  ASSERT_TRUE(store().expunge(inbox, ExpungeFilter{false, uids({2, 4})}).ok());
+  EXPECT_EQ(count("SELECT count(*) FROM pending_message_texts"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM pending_blob_texts"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM message_texts"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM blob_texts"), 0);
+  expect_index_consistent();
+}
+
+TEST_F(TextSearchTest, CopiesOfPendingMessagesAreIndexedToo) {
+  MailboxId inbox = put_pending(bob_, kInboxName, 1, "subject: invoice", "please pay").mailbox;
+  auto archive = store().create_mailbox(bob_, "Archive", "");
+  ASSERT_TRUE(archive.ok());
+  ASSERT_TRUE(store().copy_messages(inbox, uids({1}), archive->id, 0, false).ok());
+  EXPECT_EQ(search(archive->id, TextSearchScope::text, "invoice").not_indexed, uids({1}));
+  // The source goes before the indexer runs: the copy keeps the blob and its text.
+  ASSERT_TRUE(store().expunge(inbox, ExpungeFilter{false, uids({1})}).ok());
+  index_all();
+  EXPECT_EQ(search(archive->id, TextSearchScope::text, "invoice").matched, uids({1}));
+  EXPECT_EQ(search(archive->id, TextSearchScope::body, "please").matched, uids({1}));
+  EXPECT_EQ(count("SELECT count(*) FROM pending_blob_texts"), 0);
+  expect_index_consistent();
+}
+
+TEST_F(TextSearchTest, AnIdleIndexerWritesNothing) {
+  put(bob_, kInboxName, 1, "", "indexed already");
+  const WriterStats before = metadata_->writer_stats();
+  auto indexed = store().index_pending_text(50);
+  ASSERT_TRUE(indexed.ok());
+  EXPECT_EQ(*indexed, 0u);
+  EXPECT_EQ(metadata_->writer_stats().jobs, before.jobs);
 }
 
 }  // namespace
