@@ -246,9 +246,11 @@ class MailboxStore {
   // Background text indexing: an engine may store a delivered (appended,
   // copied) message's search text without indexing it, so delivery stays
   // fast; search_text reports such messages not_indexed until this has run.
-  // Indexes up to `max_messages` of them in one write transaction and
-  // returns how many it indexed (fewer than max_messages: caught up). The
-  // default, for engines that index inline, has nothing to do.
+  // Indexes up to `max_messages` of them (fewer if their text is large) in
+  // one low-priority write and returns how many it indexed; 0 means nothing
+  // to do now (caught up, or the engine is busy with other writes): call
+  // again later. The default, for engines that index inline, has nothing
+  // to do.
   virtual Result<std::size_t> index_pending_text(std::size_t max_messages);
 };
 

@@ -147,9 +147,10 @@ Status index_message_text(Connection& db, MailboxId mailbox, std::int64_t uid, c
 // Gives a copied message its source's header text, indexed or pending.
 Status copy_message_text(Connection& db, MailboxId source, Uid source_uid, MailboxId destination,
                          std::int64_t destination_uid);
-// Moves up to `max_messages` pending texts into the FTS5-indexed tables;
-// returns how many messages it indexed.
-Result<std::size_t> index_pending_texts(Connection& db, std::size_t max_messages);
+// Moves up to `max_messages` pending texts into the FTS5-indexed tables,
+// stopping early once about `max_body_bytes` of body text were indexed;
+// returns how many messages it indexed (0: none pending).
+Result<std::size_t> index_pending_texts(Connection& db, std::size_t max_messages, std::size_t max_body_bytes);
 
 template <class Fn>
 Status for_each_keyword(Connection& db, MailboxId mailbox, const std::vector<UidRun>& runs, Fn fn) {

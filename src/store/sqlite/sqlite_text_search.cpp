@@ -73,7 +73,7 @@ Status copy_message_text(Connection& db, MailboxId source, Uid source_uid, Mailb
   return {};
 }
 
-Result<std::size_t> index_pending_texts(Connection& db, std::size_t max_messages) {
+Result<std::size_t> index_pending_texts(Connection& db, std::size_t max_messages, std::size_t max_body_bytes) {
   struct Pending {
     std::int64_t id;
     std::vector<std::uint8_t> sha256;
@@ -91,15 +91,25 @@ Result<std::size_t> index_pending_texts(Connection& db, std::size_t max_messages
       batch.push_back(Pending{q->column_int64(0), std::vector<std::uint8_t>(digest.begin(), digest.end())});
     }
   }
+  std::size_t done = 0;
+  std::size_t body_bytes = 0;
   for (const Pending& p : batch) {
+    // Bounded work per transaction (the writer's other jobs wait for it):
+    // at least one message, then stop once the body texts indexed reach
+    // max_body_bytes.
+    if (done > 0 && body_bytes >= max_body_bytes) break;
+    ++done;
     // The body first (invariant: a message_texts row implies its blob's
     // blob_texts row); the blob_texts trigger feeds FTS5 here.
     auto body = db.prepare(
         "INSERT INTO blob_texts (sha256, body) SELECT sha256, body FROM pending_blob_texts WHERE sha256 = ?1 "
-        "AND NOT EXISTS (SELECT 1 FROM blob_texts WHERE sha256 = ?1)");
+        "AND NOT EXISTS (SELECT 1 FROM blob_texts WHERE sha256 = ?1) RETURNING length(CAST(body AS BLOB))");
     if (!body) return body.take_error();
     body->bind_blob(1, p.sha256);
-    if (auto s = body->run(); !s) return s.take_error();
+    auto moved = body->step();
+    if (!moved) return moved.take_error();
+    if (*moved) body_bytes += static_cast<std::size_t>(body->column_int64(0));
+    if (auto rest = body->step(); !rest) return rest.take_error();  // finish the statement
     auto drop_body = db.prepare("DELETE FROM pending_blob_texts WHERE sha256 = ?1");
     if (!drop_body) return drop_body.take_error();
     drop_body->bind_blob(1, p.sha256);
@@ -117,7 +127,7 @@ Result<std::size_t> index_pending_texts(Connection& db, std::size_t max_messages
     drop->bind_int64(1, p.id);
     if (auto s = drop->run(); !s) return s.take_error();
   }
-  if (batch.size() < max_messages) {
+  if (done == batch.size() && batch.size() < max_messages) {
     // Caught up: drop body texts no pending message needs any more (their
     // messages went while pending, their blob is still referenced).
     auto orphans = db.prepare(
@@ -125,7 +135,7 @@ Result<std::size_t> index_pending_texts(Connection& db, std::size_t max_messages
     if (!orphans) return orphans.take_error();
     if (auto s = orphans->run(); !s) return s.take_error();
   }
-  return batch.size();
+  return done;
 }
 
 }  // namespace rows
@@ -137,6 +147,10 @@ using rows::sql;
 // Bound on the trigrams one lookup intersects: more narrow the candidates
 // little further, and each costs a doclist read; instr() decides anyway.
 constexpr std::size_t kMaxTrigrams = 12;
+
+// Body text indexed per index_pending_text call, about: trigram indexing
+// costs ~10 ms per 100 KB on the writer, so ~100 ms of other jobs' wait.
+constexpr std::size_t kMaxIndexBatchBodyBytes = std::size_t{1} << 20;
 
 // The needle's code points as byte offsets (the needle is valid UTF-8: the
 // caller case-folded it through ICU).
@@ -195,6 +209,9 @@ std::vector<Uid> restrict_to(std::vector<Uid> found, const std::vector<Uid>& wan
 
 Result<std::size_t> SqliteMailboxStore::index_pending_text(std::size_t max_messages) {
   if (max_messages == 0) return std::size_t{0};
+  // Low priority: while other writer jobs (deliveries, IMAP changes) are
+  // waiting, do nothing now; the caller comes back later.
+  if (writer_.stats().queued > 0) return std::size_t{0};
   // A read first, so an idle wake-up costs no write transaction (no fsync).
   auto pending = readers_.with([](Connection& db) -> Result<bool> {
     auto q = db.prepare("SELECT EXISTS (SELECT 1 FROM pending_message_texts) OR EXISTS (SELECT 1 FROM pending_blob_texts)");
@@ -205,7 +222,8 @@ Result<std::size_t> SqliteMailboxStore::index_pending_text(std::size_t max_messa
   });
   if (!pending) return pending.take_error();
   if (!*pending) return std::size_t{0};
-  return writer_.run<std::size_t>([&](Connection& db) { return rows::index_pending_texts(db, max_messages); });
+  return writer_.run<std::size_t>(
+      [&](Connection& db) { return rows::index_pending_texts(db, max_messages, kMaxIndexBatchBodyBytes); });
 }
 
 Result<TextSearchResult> SqliteMailboxStore::search_text(MailboxId mailbox, std::span<const Uid> uids,
