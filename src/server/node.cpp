@@ -16,6 +16,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -130,6 +132,7 @@ class Node {
     io_.start();
     auto runner_done = asio::co_spawn(io_.context(0), runner_->run(), asio::use_future);
     auto gc_done = asio::co_spawn(io_.context(0), collect_garbage_periodically(), asio::use_future);
+    auto index_done = asio::co_spawn(io_.context(0), index_text_in_background(), asio::use_future);
     for (auto& listener : listeners_) {
       listener->start();
       log::info("listener_started", {{"listener", listener->settings().name},
@@ -152,6 +155,11 @@ class Node {
     runner_done.get();
     asio::post(io_.context(0), [this] { gc_timer_->cancel(); });
     gc_done.get();
+    asio::post(io_.context(0), [this] {
+      text_index_stopping_ = true;
+      if (text_index_timer_) text_index_timer_->cancel();
+    });
+    index_done.get();
     io_.stop();
     io_.join();
     blocking_.join();  // jobs still running touch the stores: finish them first
@@ -181,7 +189,10 @@ class Node {
     directory_ = std::make_unique<InternalDirectory>(metadata_->directory(), config.directory);
     // Every write to a mailbox wakes the sessions watching it (IMAP IDLE).
     mailboxes_ = std::make_unique<NotifyingMailboxStore>(
-        metadata_->mailboxes(), [this](MailboxId id) { changes_.notify(static_cast<std::int64_t>(id)); });
+        metadata_->mailboxes(), [this](MailboxId id) {
+          changes_.notify(static_cast<std::int64_t>(id));
+          wake_text_indexer();
+        });
     local_delivery_ = std::make_unique<LocalDelivery>(*directory_, *mailboxes_, config.delivery, blobs_.get());
     dkim_keys_ = std::make_unique<dkim::DkimKeyStore>(std::filesystem::path(config.storage.data_dir) / dkim::kDkimKeyFolder);
     QueueRunnerServices runner_services{blocking_, *queue_,          *local_delivery_,        *directory_,
@@ -258,6 +269,40 @@ class Node {
     }
   }
 
+  // Background text indexing (decision 0004): delivery, APPEND and COPY
+  // leave the search text pending (SEARCH scans those messages meanwhile);
+  // this indexes it in small low-priority batches, woken by mailbox writes
+  // and otherwise every kTextIndexInterval. Runs on io_context 0.
+  static constexpr std::size_t kTextIndexBatch = 50;
+  static constexpr std::chrono::seconds kTextIndexInterval{5};
+
+  struct TextIndexJob {
+    MailboxStore* mailboxes;
+    Result<std::size_t> operator()() const { return mailboxes->index_pending_text(kTextIndexBatch); }
+  };
+
+  // From any thread (the store's callers): at most one wake-up in flight.
+  void wake_text_indexer() {
+    if (text_index_wake_.exchange(true)) return;
+    asio::post(io_.context(0), [this] {
+      if (text_index_timer_) text_index_timer_->cancel();
+    });
+  }
+
+  asio::awaitable<void> index_text_in_background() {
+    text_index_timer_ = std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
+    while (!text_index_stopping_) {
+      text_index_wake_ = false;  // writes committed from here on wake us again
+      auto indexed = co_await blocking_.run(TextIndexJob{mailboxes_.get()});
+      if (!indexed) log::error("text_index_failed", {{"error", indexed.error().message}});
+      if (indexed && *indexed > 0) continue;  // maybe more: go on (each batch is a separate writer job)
+      if (text_index_wake_ || text_index_stopping_) continue;
+      text_index_timer_->expires_after(kTextIndexInterval);
+      boost::system::error_code ec;
+      co_await text_index_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
   asio::awaitable<void> control_loop(runtime::Signals& signals) {
     co_await signals.run(std::bind(&Node::reload, this));
     log::info("server_stopping", {{"grace", std::to_string(config_->limits.shutdown_grace.count()) + "ms"}});
@@ -327,6 +372,9 @@ class Node {
   std::unique_ptr<UnavailableHandler> unavailable_;
   std::vector<std::unique_ptr<runtime::Listener>> listeners_;
   std::unique_ptr<asio::steady_timer> gc_timer_;  // on io_context 0
+  std::unique_ptr<asio::steady_timer> text_index_timer_;  // on io_context 0
+  bool text_index_stopping_ = false;                      // on io_context 0
+  std::atomic<bool> text_index_wake_{false};
 };
 
 }  // namespace
