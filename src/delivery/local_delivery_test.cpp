@@ -180,6 +180,21 @@ TEST_F(LocalDeliveryTest, IndexesTheTextOnceForEveryRecipient) {
   for (const auto& o : delivery_->deliver(request("Q10", {"bob@example.test"}))) {
     EXPECT_EQ(o.status, DeliveryStatus::delivered) << o.reply();
   }
+  // Delivery leaves the text pending (scanned by SEARCH) for the background
+  // indexer, run here until caught up.
+  {
+    auto account = directory_->account("alice@example.test");
+    auto inbox = store_->mailboxes().find_mailbox(account->id, kInboxName);
+    ASSERT_TRUE(inbox.ok());
+    auto pending = store_->mailboxes().search_text(inbox->id, std::vector<Uid>{Uid{1}}, TextSearchScope::body, "noon");
+    ASSERT_TRUE(pending.ok());
+    EXPECT_EQ(pending->not_indexed, std::vector<Uid>{Uid{1}});
+  }
+  for (;;) {
+    auto indexed = store_->mailboxes().index_pending_text(50);
+    ASSERT_TRUE(indexed.ok()) << indexed.error().message;
+    if (*indexed == 0) break;
+  }
   for (const char* user : {"alice", "bob"}) {
     auto account = directory_->account(std::string(user) + "@example.test");
     auto inbox = store_->mailboxes().find_mailbox(account->id, kInboxName);

@@ -300,6 +300,13 @@ class SearchIndexTest : public ::testing::Test {
         mailboxes_[static_cast<int>(stored)] = deliver(messages_[i], name, i % 3 != 0, indexed);
       }
     }
+    // The store indexes the text later (the node's background indexer):
+    // here until caught up.
+    for (;;) {
+      auto indexed = metadata_->mailboxes().index_pending_text(50);
+      ASSERT_TRUE(indexed.ok()) << indexed.error().message;
+      if (*indexed == 0) break;
+    }
   }
 
   // Stores one message as local delivery (with_prefix: Return-Path and
