@@ -28,6 +28,21 @@ def free_port():
         return s.getsockname()[1]
 
 
+def free_ports(count):
+    """`count` distinct free ports: every socket stays bound until all are
+    picked (ports picked one by one may repeat once each is closed)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sockets.append(s)
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
 def run_cli(config, *args, input=None, check=False):
     """Runs `postino --config CONFIG ARGS...` and returns CompletedProcess."""
     cmd = [POSTINO, "--config", config, *args]
@@ -74,7 +89,7 @@ class Node:
             self.write_drop_in("60-test.toml", self.extra_config)
 
     def pick_ports(self):
-        self.ports = {name: free_port() for name in LISTENERS}
+        self.ports = dict(zip(LISTENERS, free_ports(len(LISTENERS))))
         self.write_drop_in("50-test-ports.toml", "".join(
             f"[listeners.{name}]\nport = {port}\n\n" for name, port in self.ports.items()))
 
