@@ -7,9 +7,12 @@ too short for the trigram index (scanned); the index following COPY, MOVE
 and EXPUNGE. Prints the time of one SEARCH BODY over the mailbox (not
 asserted)."""
 import base64
+import contextlib
 import imaplib
+import os
 import quopri
 import smtplib
+import sqlite3
 import time
 import unittest
 
@@ -99,6 +102,26 @@ class ImapSearchTest(unittest.TestCase):
 
     def setUp(self):
         self.imap = self.connect()
+
+    def test_background_indexer_catches_up(self):
+        """Delivery and APPEND leave the text pending; once mail stops the
+        server's background indexer moves all of it into the FTS5 index."""
+        db = os.path.join(self.node.dir, "metadata", "postino.sqlite")
+        deadline = time.monotonic() + 120
+        while True:
+            with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)) as c:
+                pending = c.execute("SELECT (SELECT count(*) FROM pending_message_texts)"
+                                    " + (SELECT count(*) FROM pending_blob_texts)").fetchone()[0]
+                indexed = c.execute("SELECT count(*) FROM message_texts").fetchone()[0]
+            if pending == 0:
+                break
+            self.assertLess(time.monotonic(), deadline, f"{pending} texts still pending")
+            time.sleep(0.5)
+        self.assertGreaterEqual(indexed, APPENDED + SMTP_DELIVERED)
+        typ, data = self.imap.select("INBOX")
+        self.assertEqual(typ, "OK")
+        typ, data = self.imap.search(None, "BODY", "uniq0042x")
+        self.assertEqual((typ, len(data[0].split())), ("OK", 1))
 
     def tearDown(self):
         self.imap.logout()
