@@ -71,3 +71,28 @@ def subjects(imap, mailbox):
             uid = int(re.search(rb"UID (\d+)", item[0]).group(1))
             out[uid] = item[1].decode().split(":", 1)[1].strip()
     return out
+
+
+def report_message(to, message_id, preamble=b""):
+    """The interop tests' sample: a multipart/mixed with an encoded-word
+    Subject, a quoted-printable UTF-8 text part and a base64 attachment."""
+    return (b"From: Alice Example <alice@remote.example>\r\n"
+            b"To: " + to + b"\r\n"
+            b"Subject: =?UTF-8?Q?caf=C3=A9?= report\r\n"
+            b"Date: Wed, 25 Nov 2026 10:00:00 +0000\r\n"
+            b"Message-ID: <" + message_id + b">\r\n"
+            b"MIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+            b"\r\n" + preamble +
+            b"--b1\r\n"
+            b"Content-Type: text/plain; charset=utf-8\r\n"
+            b"Content-Transfer-Encoding: quoted-printable\r\n"
+            b"\r\n"
+            b"The caf=C3=A9 numbers are in.\r\n"
+            b"--b1\r\n"
+            b"Content-Type: application/octet-stream; name=\"data.bin\"\r\n"
+            b"Content-Transfer-Encoding: base64\r\n"
+            b"Content-Disposition: attachment; filename=\"data.bin\"\r\n"
+            b"\r\n"
+            b"AAECAwQFBgc=\r\n"
+            b"--b1--\r\n")

@@ -22,7 +22,7 @@ import subprocess
 import unittest
 
 from harness import Node
-from imap_helpers import deliver, login, node_certificate
+from imap_helpers import deliver, login, node_certificate, report_message
 from smtp_helpers import fetch_bytes, wait_for_messages
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -30,26 +30,7 @@ FLOW = os.path.join(HERE, "imapflow")
 USER = "demo@example.test"
 PASSWORD = "pw-demo"
 
-MESSAGE = (b"From: Alice Example <alice@remote.example>\r\n"
-           b"To: Demo <demo@example.test>, bob@example.test\r\n"
-           b"Subject: =?UTF-8?Q?caf=C3=A9?= report\r\n"
-           b"Date: Wed, 25 Nov 2026 10:00:00 +0000\r\n"
-           b"Message-ID: <flow1@remote.example>\r\n"
-           b"MIME-Version: 1.0\r\n"
-           b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
-           b"\r\n"
-           b"--b1\r\n"
-           b"Content-Type: text/plain; charset=utf-8\r\n"
-           b"Content-Transfer-Encoding: quoted-printable\r\n"
-           b"\r\n"
-           b"The caf=C3=A9 numbers are in.\r\n"
-           b"--b1\r\n"
-           b"Content-Type: application/octet-stream; name=\"data.bin\"\r\n"
-           b"Content-Transfer-Encoding: base64\r\n"
-           b"Content-Disposition: attachment; filename=\"data.bin\"\r\n"
-           b"\r\n"
-           b"AAECAwQFBgc=\r\n"
-           b"--b1--\r\n")
+MESSAGE = report_message(b"Demo <demo@example.test>, bob@example.test", b"flow1@remote.example")
 
 
 def install_imapflow():

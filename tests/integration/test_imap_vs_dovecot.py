@@ -28,7 +28,7 @@ from harness import Node
 from imap_helpers import tls_context
 from mime_corpus import corpus
 from test_mime_vs_dovecot import fetch_items as mime_fetch_items
-from test_mime_vs_dovecot import DOVECOT_IMAP, EXPLAINED, TESTDATA, DovecotSession, ImapParser, walk_pairs
+from test_mime_vs_dovecot import DOVECOT_IMAP, EXPLAINED, TESTDATA, DovecotSession, ImapParser, restore_environment, walk_pairs
 
 USER = "demo@example.test"
 PASSWORD = "pw-demo"
@@ -197,11 +197,7 @@ class ImapVsDovecot(unittest.TestCase):
             pass
         cls.node.stop()
         cls.node.cleanup()
-        for k, v in cls.saved_env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        restore_environment(cls.saved_env)
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def both(self, seq, items):

@@ -47,6 +47,15 @@ def render_tool():
 
 # --- IMAP value parsing -------------------------------------------------------
 
+
+def restore_environment(saved):
+    """Puts back the variables saved as {name: value or None}."""
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
 class ImapParser:
     """Parses IMAP data items: NIL -> None, strings -> bytes, lists -> list,
     atoms/numbers -> ('atom', bytes)."""
@@ -277,11 +286,7 @@ class MimeVsDovecot(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.session.close()
-        for k, v in cls.saved_env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        restore_environment(cls.saved_env)
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def ours(self, path, chunk):
